@@ -1,0 +1,287 @@
+"""Lexicons as data, matched in one Aho-Corasick pass per normalised view.
+
+Files (``lexicons/*.tsv``, UTF-8, ``#`` comments): ``term  lang  category  severity  notes``;
+``allow.tsv`` has ``term  lang  notes``. A trailing ``*`` makes a term a prefix (the word may go
+on). Each term is folded the way the text is (:func:`salama.text.fold_term`), once per view, so
+one entry catches the spelling games that normalisation undoes; an Arabic-script entry also
+catches its Arabizi spellings through the arabizi view's consonant skeleton.
+
+A match must sit on word boundaries. Arabic words take clitics: a match may be preceded by a
+proclitic (و ف ب ل ك ال and their combinations) and, for terms of three letters or more, followed
+by a pronoun suffix (ك ه ها هم كم ني ...). A match that lies inside an allow-list match of the same
+view (a place, a name, a religious phrase) is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import ahocorasick
+
+from salama.errors import LexiconError
+from salama.text import Normalized, fold_term
+
+__all__ = [
+    "CATEGORIES",
+    "SIGNALS",
+    "Entry",
+    "Hit",
+    "Lexicon",
+    "load_default_lexicon",
+    "parse_lexicon",
+]
+
+CATEGORIES = frozenset(
+    {"insult", "hate", "threat", "sexual", "sexual_minors", "self_harm", "profanity"}
+)
+SIGNALS = frozenset(
+    {
+        "identity",
+        "negation",
+        "counter",
+        "hate_verb",
+        "grooming_age",
+        "grooming_private",
+        "grooming_secrecy",
+        "grooming_gift",
+        "grooming_photo",
+        "grooming_meet",
+    }
+)
+LANGS = frozenset({"ary", "ary_latn", "ar", "fr", "en", "any"})
+VIEWS = ("base", "latin", "arabizi")
+_PROCLITICS = frozenset(
+    {"و", "ف", "ب", "ل", "ك", "ال", "وال", "فال", "بال", "كال", "لل", "ولل", "فلل", "وب", "ول",
+     "فب", "فل", "وك", "س", "وس", "فس", "ا", "د", "دال", "كي", "كن", "تي", "تا", "غا", "ما"}
+)  # fmt: skip
+_ENCLITICS = frozenset(
+    {"ك", "ه", "ها", "هم", "كم", "ني", "نا", "و", "ي", "ين", "ات", "هوم", "كوم", "يك", "ليك",
+     "لك", "لو", "ليه", "ش", "كش", "هش", "وش"}
+)  # fmt: skip
+_MAX_CLITIC = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    term: str
+    lang: str
+    category: str  # a category of CATEGORIES, a signal of SIGNALS, or "allow"
+    severity: int
+    notes: str
+    where: str  # file:line, for explanations and error messages
+
+    @property
+    def rule(self) -> str:
+        return f"lexicon:{self.lang}:{self.category}:{self.term}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A lexicon match, with its span in the original text."""
+
+    entry: Entry
+    view: str
+    start: int  # in the original text
+    end: int
+    view_start: int  # in the view
+    view_end: int
+
+
+def parse_lexicon(path: Path, text: str | None = None) -> list[Entry]:
+    """Parse one TSV file; raises LexiconError listing every bad line as file:line: message."""
+    if text is None:
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LexiconError(f"{path}: cannot read: {exc}") from exc
+    allow = path.stem == "allow"
+    entries: list[Entry] = []
+    errors: list[str] = []
+    header_seen = False
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split("\t")
+        where = f"{path.name}:{lineno}"
+        if not header_seen:
+            header_seen = True
+            if fields[0].strip().lower() == "term":
+                continue
+        want = 3 if allow else 5
+        if len(fields) != want:
+            errors.append(f"{where}: expected {want} tab-separated fields, found {len(fields)}")
+            continue
+        term = " ".join(fields[0].split())
+        lang = fields[1].strip()
+        if not term or term == "*":
+            errors.append(f"{where}: empty term")
+            continue
+        if lang not in LANGS:
+            errors.append(f"{where}: unknown lang {lang!r}")
+            continue
+        if allow:
+            entries.append(Entry(term, lang, "allow", 0, fields[2].strip(), where))
+            continue
+        category = fields[2].strip()
+        if category not in CATEGORIES and category not in SIGNALS:
+            errors.append(f"{where}: unknown category {category!r}")
+            continue
+        try:
+            severity = int(fields[3])
+        except ValueError:
+            severity = -1
+        if severity not in (1, 2, 3):
+            errors.append(f"{where}: severity must be 1, 2 or 3, found {fields[3]!r}")
+            continue
+        entries.append(Entry(term, lang, category, severity, fields[4].strip(), where))
+    if errors:
+        raise LexiconError(
+            f"{len(errors)} error(s) in {path.name}: {errors[0]}", details={"errors": errors}
+        )
+    return entries
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_" or ch == "*"
+
+
+class Lexicon:
+    """Compiled automata, one per view, for the entries and for the allow list."""
+
+    def __init__(self, entries: Iterable[Entry], allow: Iterable[Entry] = ()) -> None:
+        self.entries: tuple[Entry, ...] = tuple(entries)
+        self.allow: tuple[Entry, ...] = tuple(allow)
+        self._auto = {v: self._compile(self.entries, v) for v in VIEWS}
+        self._allow = {v: self._compile(self.allow, v) for v in VIEWS}
+
+    @staticmethod
+    def _compile(entries: Sequence[Entry], view: str) -> ahocorasick.Automaton | None:
+        keyed: dict[str, list[tuple[int, bool]]] = {}
+        for i, entry in enumerate(entries):
+            prefix = entry.term.endswith("*")
+            term = entry.term.rstrip("*")
+            if view == "arabizi" and not _has_arabic(term) and entry.lang != "ary_latn":
+                continue  # only Arabic-script and Arabizi entries have a skeleton worth matching
+            key = fold_term(term, view)
+            if len(key.replace(" ", "")) < 2:
+                continue
+            keyed.setdefault(key, []).append((i, prefix))
+        if not keyed:
+            return None
+        auto = ahocorasick.Automaton()
+        for key, values in keyed.items():
+            auto.add_word(key, (len(key), tuple(values)))
+        auto.make_automaton()
+        return auto
+
+    def match(self, norm: Normalized) -> list[Hit]:
+        """Every entry hit on word boundaries in any view, minus those inside allow matches.
+
+        The same entry found at the same place in several views is reported once."""
+        hits: list[Hit] = []
+        seen: set[tuple[int, int, int]] = set()
+        previous = None
+        for view in norm.views:
+            if view.text == previous:
+                continue
+            previous = view.text
+            auto = self._auto.get(view.name)
+            if auto is None:
+                continue
+            text = view.text
+            found = list(_matches(auto, text))
+            if not found:
+                continue
+            allowed = [(s, e) for s, e, _ in _matches(self._allow[view.name], text)]
+            for s, e, values in found:
+                if any(a <= s and e <= b for a, b in allowed):
+                    continue
+                for idx, _prefix in values:
+                    entry = self.entries[idx]
+                    o_start, o_end = view.to_original(s, e)
+                    key = (idx, o_start, o_end)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    hits.append(Hit(entry, view.name, o_start, o_end, s, e))
+        return hits
+
+
+def _matches(
+    auto: ahocorasick.Automaton | None, text: str
+) -> Iterable[tuple[int, int, tuple[tuple[int, bool], ...]]]:
+    """(start, end, values) of every key occurrence that sits on acceptable word boundaries."""
+    if auto is None:
+        return
+    n = len(text)
+    for last, (length, values) in auto.iter(text):
+        start = last - length + 1
+        end = last + 1
+        if not _left_ok(text, start):
+            continue
+        right_ok = end >= n or not _is_word(text[end])
+        if right_ok:
+            yield start, end, values
+            continue
+        prefixed = tuple(v for v in values if v[1])
+        if prefixed:
+            yield start, end, prefixed
+            continue
+        if length >= 3 and _arabic_suffix_ok(text, end):
+            yield start, end, values
+
+
+def _left_ok(text: str, start: int) -> bool:
+    if start == 0 or not _is_word(text[start - 1]):
+        return True
+    # an Arabic proclitic glued to the word: the clitic itself must start a word
+    for k in range(1, _MAX_CLITIC + 1):
+        begin = start - k
+        if begin < 0:
+            break
+        if text[begin:start] in _PROCLITICS and (begin == 0 or not _is_word(text[begin - 1])):
+            return True
+    return False
+
+
+def _arabic_suffix_ok(text: str, end: int) -> bool:
+    if not _has_arabic(text[end - 1]):
+        return False
+    for k in range(1, _MAX_CLITIC + 1):
+        stop = end + k
+        if stop > len(text):
+            break
+        if text[end:stop] in _ENCLITICS and (stop == len(text) or not _is_word(text[stop])):
+            return True
+    return False
+
+
+def _has_arabic(s: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in s)
+
+
+@cache
+def load_default_lexicon() -> Lexicon:
+    """The lexicons shipped in the package (parsed and compiled once per process)."""
+    entries: list[Entry] = []
+    allow: list[Entry] = []
+    errors: list[str] = []
+    folder = resources.files("salama.detect") / "lexicons"
+    for ref in sorted(folder.iterdir(), key=lambda r: r.name):
+        if not ref.name.endswith(".tsv"):
+            continue
+        with resources.as_file(ref) as path:
+            try:
+                parsed = parse_lexicon(path)
+            except LexiconError as exc:
+                errors.extend(str(e) for e in exc.details.get("errors", [exc.message]))  # type: ignore[attr-defined]
+                continue
+        (allow if path.stem == "allow" else entries).extend(parsed)
+    if errors:
+        raise LexiconError(f"shipped lexicons have {len(errors)} error(s)", details={"errors": errors})
+    return Lexicon(entries, allow)

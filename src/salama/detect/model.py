@@ -1,0 +1,138 @@
+"""The learned classifier: a multi-label linear model over hashed n-grams, shipped as a file.
+
+The artifact is two files side by side in ``salama/detect/models/``:
+- ``NAME.npz``: ``weights`` (N_BUCKETS x labels, float16), ``idf`` (N_BUCKETS, float16), ``bias``,
+  and the Platt calibration ``calib_a`` / ``calib_b`` per label;
+- ``NAME.json``: the manifest: version, labels, the SHA-256 of the ``.npz``, the thresholds chosen
+  on the validation split, and the training manifest (sources, rows, split, parameters, scores).
+
+Loading verifies the hash, needs no network, and keeps the weights as float32 in memory (~25 MB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from salama.detect.features import N_BUCKETS, Occurrences, occurrences
+from salama.errors import ModelError
+
+__all__ = ["DEFAULT_MODEL", "LinearModel", "load_default_model"]
+
+DEFAULT_MODEL = "salama-linear-v1"
+
+F32 = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """Weights, calibration and manifest of one trained model."""
+
+    labels: tuple[str, ...]
+    weights: F32  # (N_BUCKETS, len(labels))
+    idf: F32  # (N_BUCKETS,)
+    bias: F32  # (len(labels),)
+    calib_a: F32  # calibrated p = sigmoid(a * z + b), z = raw decision value
+    calib_b: F32
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest.get("version", "unversioned"))
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        raw = self.manifest.get("thresholds", {})
+        return {str(k): float(v) for k, v in raw.items()}
+
+    def decision(self, occ: Occurrences) -> F32:
+        """Raw decision values (n_docs x labels) for pre-hashed occurrences."""
+        idf = self.idf[occ.buckets]
+        norm = np.bincount(occ.docs, weights=idf * idf, minlength=occ.n_docs)
+        norm = np.sqrt(np.maximum(norm, 1e-12))
+        contrib = self.weights[occ.buckets] * idf[:, None]
+        out = np.empty((occ.n_docs, len(self.labels)), dtype=np.float32)
+        for k in range(len(self.labels)):
+            out[:, k] = np.bincount(occ.docs, weights=contrib[:, k], minlength=occ.n_docs)
+        out /= norm[:, None].astype(np.float32)
+        out += self.bias
+        return out
+
+    def predict_proba(self, model_views: Sequence[str]) -> F32:
+        """Calibrated probabilities (n x labels) for texts already turned into model views."""
+        z = self.decision(occurrences(model_views))
+        p: F32 = (1.0 / (1.0 + np.exp(-(z * self.calib_a + self.calib_b)))).astype(np.float32)
+        return p
+
+    def save(self, directory: Path, name: str) -> Path:
+        """Write NAME.npz and NAME.json; returns the manifest path."""
+        directory.mkdir(parents=True, exist_ok=True)
+        npz = directory / f"{name}.npz"
+        np.savez_compressed(
+            npz,
+            weights=self.weights.astype(np.float16),
+            idf=self.idf.astype(np.float16),
+            bias=self.bias,
+            calib_a=self.calib_a,
+            calib_b=self.calib_b,
+        )
+        manifest = dict(self.manifest)
+        manifest.update(
+            {
+                "name": name,
+                "labels": list(self.labels),
+                "n_buckets": N_BUCKETS,
+                "sha256": hashlib.sha256(npz.read_bytes()).hexdigest(),
+            }
+        )
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        return path
+
+    @classmethod
+    def load(cls, manifest_path: Path) -> LinearModel:
+        """Load and verify a model; raises ModelError when missing, corrupt or mismatched."""
+        try:
+            manifest = json.loads(manifest_path.read_text("utf-8"))
+            npz_path = manifest_path.with_suffix(".npz")
+            blob = npz_path.read_bytes()
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot read model {manifest_path}: {exc}") from exc
+        digest = hashlib.sha256(blob).hexdigest()
+        if digest != manifest.get("sha256"):
+            raise ModelError(
+                f"model file {npz_path.name} does not match its manifest hash",
+                details={"expected": manifest.get("sha256"), "found": digest},
+            )
+        if manifest.get("n_buckets") != N_BUCKETS:
+            raise ModelError("model was trained with another feature size")
+        with np.load(npz_path) as data:
+            model = cls(
+                labels=tuple(manifest["labels"]),
+                weights=data["weights"].astype(np.float32),
+                idf=data["idf"].astype(np.float32),
+                bias=data["bias"].astype(np.float32),
+                calib_a=data["calib_a"].astype(np.float32),
+                calib_b=data["calib_b"].astype(np.float32),
+                manifest=manifest,
+            )
+        if model.weights.shape != (N_BUCKETS, len(model.labels)):
+            raise ModelError("model weights have the wrong shape")
+        return model
+
+
+def load_default_model(name: str = DEFAULT_MODEL) -> LinearModel:
+    """Load the model shipped inside the package."""
+    ref = resources.files("salama.detect") / "models" / f"{name}.json"
+    with resources.as_file(ref) as path:
+        if not path.exists():
+            raise ModelError(f"shipped model {name} not found; run `salama train`")
+        return LinearModel.load(path)

@@ -1,0 +1,45 @@
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salama.detect.features import N_BUCKETS, occurrences
+
+
+def _buckets_of(texts: list[str], k: int) -> list[int]:
+    occ = occurrences(texts)
+    return sorted(occ.buckets[occ.docs == k].tolist())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40), max_size=6))
+def test_a_texts_features_do_not_depend_on_its_batch(texts: list[str]) -> None:
+    occ = occurrences(texts)
+    assert occ.n_docs == len(texts)
+    for k, text in enumerate(texts):
+        assert _buckets_of(texts, k) == _buckets_of([text], 0)
+    if len(occ.buckets):
+        assert 0 <= occ.buckets.min() and occ.buckets.max() < N_BUCKETS
+
+
+def test_counts_char_and_word_ngrams() -> None:
+    occ = occurrences(["ab cd"])
+    # chars: " ab cd " -> 1-grams: a b c d (spaces skipped) = 4; 2-grams 6; 3-grams 5; 4: 4; 5: 3
+    # words: ab, cd = 2; bigram: 1
+    assert len(occ.buckets) == 4 + 6 + 5 + 4 + 3 + 2 + 1
+
+
+def test_same_word_same_bucket_anywhere() -> None:
+    a = set(_buckets_of(["zamel"], 0))
+    b = set(_buckets_of(["nta wa7ed zamel hh"], 0))
+    assert a <= b
+
+
+def test_different_texts_differ() -> None:
+    assert _buckets_of(["7mar"], 0) != _buckets_of(["7mer"], 0)
+
+
+def test_empty_batch_and_empty_text() -> None:
+    assert occurrences([]).n_docs == 0
+    occ = occurrences(["", "x"])
+    assert occ.n_docs == 2
+    assert np.all(occ.docs == 1)

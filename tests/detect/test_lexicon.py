@@ -1,0 +1,78 @@
+from pathlib import Path
+
+import pytest
+
+from salama.detect.lexicon import Entry, Lexicon, load_default_lexicon, parse_lexicon
+from salama.errors import LexiconError
+from salama.text import normalize
+
+
+def _lex(*entries: tuple[str, str, str, int], allow: tuple[str, ...] = ()) -> Lexicon:
+    return Lexicon(
+        [Entry(t, lang, cat, sev, "", f"t:{i}") for i, (t, lang, cat, sev) in enumerate(entries)],
+        [Entry(a, "any", "allow", 0, "", "a") for a in allow],
+    )
+
+
+def _terms(lex: Lexicon, text: str) -> list[str]:
+    return [h.entry.term for h in lex.match(normalize(text))]
+
+
+def test_errors_are_reported_at_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "xx.tsv"
+    bad.write_text(
+        "term\tlang\tcategory\tseverity\tnotes\n"
+        "ok\ten\tinsult\t2\tfine\n"
+        "bad\tzz\tinsult\t2\tunknown lang\n"
+        "# a comment\n"
+        "worse\ten\tinsult\t9\tbad severity\n"
+        "short\ten\n",
+        "utf-8",
+    )
+    with pytest.raises(LexiconError) as err:
+        parse_lexicon(bad)
+    errors = err.value.details["errors"]
+    assert [e.split(":")[1] for e in errors] == ["3", "5", "6"]
+
+
+def test_word_boundaries_and_prefix() -> None:
+    lex = _lex(("con", "fr", "insult", 1), ("encul*", "fr", "insult", 3))
+    assert _terms(lex, "quel con") == ["con"]
+    assert _terms(lex, "contre toi") == []
+    assert _terms(lex, "enculé va") == ["encul*"]
+
+
+def test_spelling_games_are_undone() -> None:
+    lex = _lex(("bitch", "en", "insult", 2))
+    for text in ["you b!tch", "you BIIIITCH", "you bіtch", "you b i t c h"]:
+        assert _terms(lex, text) == ["bitch"], text
+
+
+def test_arabic_clitics_and_arabizi_skeleton() -> None:
+    lex = _lex(("حمار", "ary", "insult", 1))
+    assert _terms(lex, "نتا والحمار") == ["حمار"]
+    assert _terms(lex, "nta 7mar") == ["حمار"]
+    assert _terms(lex, "حمارة") == []  # another word (ة is not a pronoun suffix here)
+
+
+def test_allow_list_suppresses_inner_hits() -> None:
+    lex = _lex(("cock", "en", "profanity", 2), allow=("cockburn",))
+    assert _terms(lex, "Cockburn street") == []
+    assert _terms(lex, "cock") == ["cock"]
+
+
+def test_spans_point_into_the_original_text() -> None:
+    lex = _lex(("zamel", "ary_latn", "insult", 2))
+    text = "ya ZAAAAMEL!!"
+    hit = lex.match(normalize(text))[0]
+    assert text[hit.start : hit.end].lower() == "zaaaamel"
+
+
+def test_shipped_lexicons_parse_and_cover_every_language() -> None:
+    lex = load_default_lexicon()
+    langs = {e.lang for e in lex.entries}
+    assert {"ary", "ary_latn", "ar", "fr", "en"} <= langs
+    cats = {e.category for e in lex.entries}
+    assert {"insult", "hate", "threat", "sexual", "self_harm", "profanity"} <= cats
+    assert any(e.category.startswith("grooming_") for e in lex.entries)
+    assert lex.allow
