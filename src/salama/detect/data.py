@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from salama.errors import DataError
 
-__all__ = ["Record", "default_data_dir", "read_jsonl", "split_of"]
+__all__ = ["Record", "default_data_dir", "read_jsonl", "split_key", "split_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +71,17 @@ def read_jsonl(path: Path) -> Iterator[Record]:
             )
 
 
-def split_of(key: str) -> str:
-    """Deterministic split of a text by the hash of its folded form: 10% test, 10% validation.
+def split_key(text: str) -> str:
+    """A fold of the text that decides its split: letters and digits only, case folded.
 
-    Duplicates across files fold to the same key, so they always land in the same split.
-    """
+    Deliberately simpler than the model's normalisation and independent of it, so that changing
+    the normaliser never moves a text from one split to another."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def split_of(key: str) -> str:
+    """Deterministic split by the hash of ``split_key(text)``: 10% test, 10% validation."""
     bucket = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()) % 100
     if bucket < 10:
         return "test"

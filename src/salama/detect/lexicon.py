@@ -63,6 +63,7 @@ _ENCLITICS = frozenset(
      "لك", "لو", "ليه", "ش", "كش", "هش", "وش"}
 )  # fmt: skip
 _MAX_CLITIC = 4
+MIN_SKELETON = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,8 @@ class Lexicon:
             if view == "arabizi" and not _has_arabic(term) and entry.lang != "ary_latn":
                 continue  # only Arabic-script and Arabizi entries have a skeleton worth matching
             key = fold_term(term, view)
-            if len(key.replace(" ", "")) < 2:
+            # a consonant skeleton of two letters collides with everyday words (had, hna, top)
+            if len(key.replace(" ", "")) < (MIN_SKELETON if view == "arabizi" else 2):
                 continue
             keyed.setdefault(key, []).append((i, prefix))
         if not keyed:
