@@ -68,7 +68,9 @@ def demo() -> None:
     for text in DEMO_TEXTS:
         typer.echo(format_verdict(text, detector.check(text)))
         typer.echo("")
-    typer.echo("Try your own: .venv/bin/salama check 'your text'   (add --json for the full verdict)")
+    typer.echo(
+        "Try your own: .venv/bin/salama check 'your text'   (add --json for the full verdict)"
+    )
 
 
 @app.command()

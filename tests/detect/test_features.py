@@ -11,14 +11,16 @@ def _buckets_of(texts: list[str], k: int) -> list[int]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40), max_size=6))
+@given(
+    st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40), max_size=6)
+)
 def test_a_texts_features_do_not_depend_on_its_batch(texts: list[str]) -> None:
     occ = occurrences(texts)
     assert occ.n_docs == len(texts)
     for k, text in enumerate(texts):
         assert _buckets_of(texts, k) == _buckets_of([text], 0)
     if len(occ.buckets):
-        assert 0 <= occ.buckets.min() and occ.buckets.max() < N_BUCKETS
+        assert occ.buckets.min() >= 0 and occ.buckets.max() < N_BUCKETS
 
 
 def test_counts_char_and_word_ngrams() -> None:

@@ -406,9 +406,11 @@ def test_spans_are_computed_lazily() -> None:
     norm = normalize("hello there")
     trace = norm.view("base")._trace
     assert trace is not None
-    assert trace._views is None
+    assert trace._views == {}
+    norm.view("base").to_original(0, 5)
+    assert set(trace._views) == {"base"}  # only the view asked for (latin would need base too)
     norm.view("latin").to_original(0, 5)
-    assert trace._views is not None
+    assert set(trace._views) == {"base", "latin"}
 
 
 def test_a_view_without_a_trace_is_its_own_original() -> None:

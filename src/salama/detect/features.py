@@ -32,7 +32,9 @@ _SPACE = 32
 _P = np.uint64(0x100000001B3)  # FNV prime: odd, so multiplication by it is a bijection mod 2**64
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
 _SHIFT = np.uint64(64 - BUCKET_BITS)
-_KIND_SALT = {  # keeps a word unigram and a char n-gram with the same letters in different buckets
+_KIND_SALT: dict[
+    int | str, np.uint64
+] = {  # keeps a word unigram and a char n-gram with the same letters in different buckets
     **{n: np.uint64(0x51ED270B27E3F1D1 * (n + 1) & 0xFFFFFFFFFFFFFFFF) for n in CHAR_NGRAMS},
     "w1": np.uint64(0x2545F4914F6CDD1D),
     "w2": np.uint64(0x61C8864680B583EB),
@@ -76,16 +78,15 @@ def occurrences(texts: Sequence[str]) -> Occurrences:
     # Character n-grams by rolling the hash forward one character at a time.
     h = cp.copy()
     valid = ~is_sep
+    is_space = cp == _SPACE
+    blank = is_space.copy()
     with np.errstate(over="ignore"):
         for size in CHAR_NGRAMS:
             if size > 1:
                 h = h[:-1] * _P + cp[size - 1 :]
                 valid = valid[:-1] & ~is_sep[size - 1 :]
-            # n-grams made only of spaces carry nothing
-            keep = valid.copy()
-            if size == 1:
-                keep &= cp != _SPACE
-            idx = np.flatnonzero(keep)
+                blank = blank[:-1] & is_space[size - 1 :]
+            idx = np.flatnonzero(valid & ~blank)  # n-grams made only of spaces carry nothing
             docs.append(doc_of[idx])
             buckets.append(_bucket(h[idx], _KIND_SALT[size]))
 
@@ -115,4 +116,3 @@ def occurrences(texts: Sequence[str]) -> Occurrences:
             buckets.append(_bucket(bigram[same], _KIND_SALT["w2"]))
 
     return Occurrences(np.concatenate(docs), np.concatenate(buckets), n_docs)
-

@@ -23,7 +23,7 @@ from pathlib import Path
 import ahocorasick
 
 from salama.errors import LexiconError
-from salama.text import Normalized, fold_term
+from salama.text import Normalized, View, fold_term
 
 __all__ = [
     "CATEGORIES",
@@ -82,14 +82,22 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A lexicon match, with its span in the original text."""
+    """A lexicon match, located in the view it was found in.
+
+    ``original()`` maps it back to the text the user wrote; that costs a replay of the
+    normalisation, so callers ask only for the hits they report."""
 
     entry: Entry
-    view: str
-    start: int  # in the original text
-    end: int
-    view_start: int  # in the view
+    view: View
+    view_start: int
     view_end: int
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.view_start, self.view_end
+
+    def original(self) -> tuple[int, int]:
+        return self.view.to_original(self.view_start, self.view_end)
 
 
 def parse_lexicon(path: Path, text: str | None = None) -> list[Entry]:
@@ -152,13 +160,14 @@ def _is_word(ch: str) -> bool:
 
 
 class Lexicon:
-    """Compiled automata, one per view, for the entries and for the allow list."""
+    """One compiled automaton per view, holding the entries and the allow list together, so a
+    text is scanned once per distinct view."""
 
     def __init__(self, entries: Iterable[Entry], allow: Iterable[Entry] = ()) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
         self.allow: tuple[Entry, ...] = tuple(allow)
-        self._auto = {v: self._compile(self.entries, v) for v in VIEWS}
-        self._allow = {v: self._compile(self.allow, v) for v in VIEWS}
+        self._all = self.entries + self.allow
+        self._auto = {v: self._compile(self._all, v) for v in VIEWS}
 
     @staticmethod
     def _compile(entries: Sequence[Entry], view: str) -> ahocorasick.Automaton | None:
@@ -181,12 +190,15 @@ class Lexicon:
         auto.make_automaton()
         return auto
 
-    def match(self, norm: Normalized) -> list[Hit]:
-        """Every entry hit on word boundaries in any view, minus those inside allow matches.
+    def scan(self, norm: Normalized) -> tuple[list[Hit], list[tuple[int, int]]]:
+        """Entry hits on word boundaries in any view, minus those inside an allow match of the
+        same view; and the spans of the original text that allow-list entries cover.
 
-        The same entry found at the same place in several views is reported once."""
+        The same entry found on the same words in several views is reported once."""
         hits: list[Hit] = []
-        seen: set[tuple[int, int, int]] = set()
+        allowed: set[tuple[int, int]] = set()
+        seen: set[tuple[int, str]] = set()
+        n_entries = len(self.entries)
         previous = None
         for view in norm.views:
             if view.text == previous:
@@ -199,19 +211,27 @@ class Lexicon:
             found = list(_matches(auto, text))
             if not found:
                 continue
-            allowed = [(s, e) for s, e, _ in _matches(self._allow[view.name], text)]
+            inside = [(s, e) for s, e, values in found if values[0][0] >= n_entries]
+            for s, e in inside:
+                allowed.add(view.to_original(s, e))
             for s, e, values in found:
-                if any(a <= s and e <= b for a, b in allowed):
+                if any(a <= s and e <= b for a, b in inside):
                     continue
+                words = " ".join(text[s:e].split())
                 for idx, _prefix in values:
-                    entry = self.entries[idx]
-                    o_start, o_end = view.to_original(s, e)
-                    key = (idx, o_start, o_end)
-                    if key in seen:
+                    if idx >= n_entries or (idx, words) in seen:
                         continue
-                    seen.add(key)
-                    hits.append(Hit(entry, view.name, o_start, o_end, s, e))
-        return hits
+                    seen.add((idx, words))
+                    hits.append(Hit(self.entries[idx], view, s, e))
+        return hits, sorted(allowed)
+
+    def match(self, norm: Normalized) -> list[Hit]:
+        """The entry hits of :meth:`scan`."""
+        return self.scan(norm)[0]
+
+    def allowed(self, norm: Normalized) -> list[tuple[int, int]]:
+        """The allow-list spans of :meth:`scan`, in the original text."""
+        return self.scan(norm)[1]
 
 
 def _matches(
@@ -285,5 +305,7 @@ def load_default_lexicon() -> Lexicon:
                 continue
         (allow if path.stem == "allow" else entries).extend(parsed)
     if errors:
-        raise LexiconError(f"shipped lexicons have {len(errors)} error(s)", details={"errors": errors})
+        raise LexiconError(
+            f"shipped lexicons have {len(errors)} error(s)", details={"errors": errors}
+        )
     return Lexicon(entries, allow)

@@ -35,7 +35,7 @@ __all__ = ["LABELS", "TrainingRow", "load_rows", "train_model"]
 # Model label -> the data task it learns from.
 LABELS = ("abusive", "hate", "threat", "profanity", "self_harm")
 # How each model label feeds the Verdict's categories (see detector.py).
-C_GRID = (2.0, 8.0, 32.0)
+C_GRID = (4.0,)
 UNLABELED_NEGATIVE_WEIGHT = 0.5
 
 F64 = npt.NDArray[np.float64]
@@ -43,6 +43,7 @@ F64 = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True)
 class TrainingRow:
+    text: str  # one original spelling of the text
     view: str
     lang: str
     sources: tuple[str, ...]
@@ -72,25 +73,56 @@ def load_rows(data_dir: Path, view: Callable[[str], str] = _model_view) -> list[
                 weak = Record(rec.text, rec.lang, rec.source, {"abusive_weak": 0}, rec.meta)
                 _merge(merged, view(rec.text), weak)
     rows = []
+    for text in neutral_identity_texts():
+        key = view(text)
+        if key and key not in merged:
+            rows.append(
+                TrainingRow(text, key, "any", (NEUTRAL_SOURCE,), {"abusive": 0, "hate": 0}, "train")
+            )
     for key, entry in merged.items():
         # a text whose duplicates fall in several splits goes to the most held-out one
         split = next(s for s in ("test", "validation", "train") if s in entry["splits"])
         labels = entry["labels"]
-        if "abusive_weak" in labels:
-            if "abusive" in labels or split != "train":
-                labels.pop("abusive_weak")
-                if not labels:
-                    continue
+        if "abusive_weak" in labels and ("abusive" in labels or split != "train"):
+            labels.pop("abusive_weak")
+            if not labels:
+                continue
         rows.append(
-            TrainingRow(key, entry["lang"], tuple(sorted(entry["sources"])), labels, split)
+            TrainingRow(
+                entry["text"], key, entry["lang"], tuple(sorted(entry["sources"])), labels, split
+            )
         )
     return rows
+
+
+NEUTRAL_SOURCE = "salama_neutral_identity"
+
+
+def neutral_identity_texts() -> list[str]:
+    """Neutral sentences naming a group: the templates of training/neutral_identity.tsv filled
+    with every ``identity`` term of the shipped signals lexicon in the same language."""
+    from salama.detect.lexicon import parse_lexicon
+
+    here = Path(__file__).parent
+    terms: dict[str, list[str]] = defaultdict(list)
+    for entry in parse_lexicon(here / "lexicons" / "signals.tsv"):
+        if entry.category == "identity" and not entry.term.endswith("*"):
+            terms[entry.lang].append(entry.term)
+    texts: list[str] = []
+    for line in (here / "training" / "neutral_identity.tsv").read_text("utf-8").splitlines()[1:]:
+        if not line.strip() or line.startswith("#") or line.startswith("lang\t"):
+            continue
+        lang, template = line.split("\t", 1)
+        texts.extend(template.replace("{g}", term) for term in terms.get(lang, []))
+    return texts
 
 
 def _merge(merged: dict[str, dict[str, Any]], key: str, rec: Record) -> None:
     if not key.strip():
         return
-    entry = merged.setdefault(key, {"lang": rec.lang, "sources": set(), "labels": {}, "splits": set()})
+    entry = merged.setdefault(
+        key, {"text": rec.text, "lang": rec.lang, "sources": set(), "labels": {}, "splits": set()}
+    )
     entry["sources"].add(rec.source)
     entry["splits"].add(split_of(split_key(rec.text)))
     for task, value in rec.labels.items():
@@ -101,8 +133,12 @@ def _design(occ: Occurrences, idf: npt.NDArray[np.float32]) -> Any:
     from scipy.sparse import csr_matrix
 
     vals = idf[occ.buckets].astype(np.float64)
-    norm = np.sqrt(np.maximum(np.bincount(occ.docs, weights=vals * vals, minlength=occ.n_docs), 1e-12))
-    mat = csr_matrix((vals / norm[occ.docs], (occ.docs, occ.buckets)), shape=(occ.n_docs, N_BUCKETS))
+    norm = np.sqrt(
+        np.maximum(np.bincount(occ.docs, weights=vals * vals, minlength=occ.n_docs), 1e-12)
+    )
+    mat = csr_matrix(
+        (vals / norm[occ.docs], (occ.docs, occ.buckets)), shape=(occ.n_docs, N_BUCKETS)
+    )
     mat.sum_duplicates()
     return mat
 
@@ -116,6 +152,11 @@ def _macro_f1(y: npt.NDArray[np.int64], pred: npt.NDArray[np.bool_]) -> float:
         denom = float(np.sum(t) + np.sum(p))
         scores.append(2 * tp / denom if denom else 1.0)
     return float(np.mean(scores))
+
+
+def _recall(y: npt.NDArray[np.int64], pred: npt.NDArray[np.bool_]) -> float:
+    positives = int(np.sum(y == 1))
+    return float(np.sum(pred & (y == 1))) / positives if positives else 1.0
 
 
 def _per_source_macro_f1(
@@ -221,12 +262,12 @@ def train_model(
             "version": f"{name}+{version}",
             "thresholds": thresholds,
             "training": {
-                "data_dir_files": sorted(
-                    p.name for p in (data_dir / "train").glob("*.jsonl")
-                ),
+                "data_dir_files": sorted(p.name for p in (data_dir / "train").glob("*.jsonl")),
                 "unlabeled_weak_negatives": "positive-sentiment rows, weight "
                 f"{UNLABELED_NEGATIVE_WEIGHT}, train split only",
-                "rows": {s: sum(r.split == s for r in rows) for s in ("train", "validation", "test")},
+                "rows": {
+                    s: sum(r.split == s for r in rows) for s in ("train", "validation", "test")
+                },
                 "split": "blake2b(split_key(text)) % 100: <10 test, <20 validation, else train; "
                 "a text whose duplicates straddle splits is held out",
                 "features": "hashed char 1-5-grams + word 1-2-grams, 2**20 buckets, idf, L2",
@@ -237,8 +278,64 @@ def train_model(
             },
         },
     )
+    # thresholds of the whole detector (lexicons and rules included), on the validation split
+    from salama.detect.detector import Detector
+
+    verdicts = Detector(model=model).check_batch([r.text for r in val_rows])
+    category_thresholds = choose_category_thresholds([v.scores for v in verdicts], val_rows)
+    model.manifest["category_thresholds"] = category_thresholds
+    log(f"detector thresholds: {category_thresholds}")
     out = out_dir or Path(__file__).parent / "models"
     return model.save(out, name)
+
+
+# Category thresholds of the whole detector (model + lexicons + rules), chosen on validation.
+CATEGORY_TASK = {
+    "hate": "hate",
+    "threat": "threat",
+    "profanity": "profanity",
+    "self_harm": "self_harm",
+}
+RECALL_FLOOR = {"self_harm": 0.9}
+THRESHOLD_GRID = tuple(float(t) for t in np.round(np.arange(0.15, 0.91, 0.025), 3))
+
+
+def choose_category_thresholds(
+    scores: Sequence[dict[str, float]], rows: Sequence[TrainingRow]
+) -> dict[str, float]:
+    """For each category with a data task, the threshold that maximises the mean per-source
+    macro-F1 of that task; then ``insult``'s, for the ``abusive`` task read as "any category
+    over its threshold". Categories without data (sexual, sexual_minors) keep 0.5."""
+    thresholds = {"sexual": 0.5, "sexual_minors": 0.5}
+    for cat, task in CATEGORY_TASK.items():
+        idx = [i for i, r in enumerate(rows) if task in r.labels]
+        if not idx:
+            thresholds[cat] = 0.5
+            continue
+        y = np.array([rows[i].labels[task] for i in idx], dtype=np.int64)
+        p = np.array([scores[i][cat] for i in idx])
+        src = [rows[i].sources[0] for i in idx]
+        f1s = [_per_source_macro_f1(y, p, src, t) for t in THRESHOLD_GRID]
+        if cat in RECALL_FLOOR:  # crisis language: missing a person costs more than a review
+            f1s = [
+                f if _recall(y, p >= t) >= RECALL_FLOOR[cat] else -1.0
+                for f, t in zip(f1s, THRESHOLD_GRID, strict=True)
+            ]
+        thresholds[cat] = THRESHOLD_GRID[int(np.argmax(f1s))]
+    idx = [i for i, r in enumerate(rows) if "abusive" in r.labels]
+    y = np.array([rows[i].labels["abusive"] for i in idx], dtype=np.int64)
+    others = np.array(
+        [any(scores[i][c] >= thresholds[c] for c in thresholds if c != "self_harm") for i in idx]
+    )
+    insult = np.array([scores[i]["insult"] for i in idx])
+    src = [rows[i].sources[0] for i in idx]
+    f1s = []
+    for t in THRESHOLD_GRID:
+        # any other category over its threshold already counts; insult adds what it catches
+        combined = np.where(others, 1.0, insult)
+        f1s.append(_per_source_macro_f1(y, combined, src, t))
+    thresholds["insult"] = THRESHOLD_GRID[int(np.argmax(f1s))]
+    return thresholds
 
 
 def _label_rows(
@@ -265,9 +362,7 @@ def _label_rows(
     for g in groups:
         counts[g] += 1
         per_source[g[0]] += 1
-    w = np.array(
-        [per_source[g[0]] / (2.0 * counts[g]) for g in groups], dtype=np.float64
-    )
+    w = np.array([per_source[g[0]] / (2.0 * counts[g]) for g in groups], dtype=np.float64)
     w[np.array(weak, dtype=bool)] = UNLABELED_NEGATIVE_WEIGHT
     return np.array(idx, dtype=np.int64), np.array(y, dtype=np.int64), w
 
@@ -281,12 +376,20 @@ def _write_splits(
     for split in ("validation", "test"):
         (splits_dir / split).mkdir(parents=True, exist_ok=True)
     for path in sorted((data_dir / "train").glob("*.jsonl")):
-        outs = {s: (splits_dir / s / path.name).open("w", encoding="utf-8") for s in ("validation", "test")}
+        outs = {
+            s: (splits_dir / s / path.name).open("w", encoding="utf-8")
+            for s in ("validation", "test")
+        }
         try:
             for rec in read_jsonl(path):
                 split = split_of(split_key(rec.text))
                 if split in outs:
-                    obj = {"text": rec.text, "lang": rec.lang, "source": rec.source, "labels": rec.labels}
+                    obj = {
+                        "text": rec.text,
+                        "lang": rec.lang,
+                        "source": rec.source,
+                        "labels": rec.labels,
+                    }
                     outs[split].write(json.dumps(obj, ensure_ascii=False) + "\n")
         finally:
             for f in outs.values():

@@ -181,6 +181,11 @@ class _LazyTable(dict[int, str | None]):
 
 _COMMON = (*range(0x250), *range(0x0600, 0x0700))
 _BASE_TABLE = _LazyTable(_fold_char).fill(_COMMON)
+# Deletes every character that the base table maps to exactly one character: a text that
+# translates to "" here maps character for character, and needs no trace.
+_IRREGULAR_TABLE = _LazyTable(lambda c: None if len(c.translate(_BASE_TABLE)) == 1 else "!").fill(
+    _COMMON
+)
 _COUNT_TABLE = _LazyTable(_counted_invisible).fill(_COMMON)
 
 # ---------------------------------------------------------------------------------------------
@@ -448,6 +453,8 @@ class _Traced:
 
 
 def _traced_table(t: str) -> _Traced:
+    if not t.translate(_IRREGULAR_TABLE):
+        return _Traced(t.translate(_BASE_TABLE), list(range(len(t))), list(range(1, len(t) + 1)))
     parts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -498,8 +505,7 @@ def _traced_strip(seq: _Traced) -> _Traced:
     return _Traced(text, seq.starts[a:b], seq.ends[a:b])
 
 
-def _traced_views(t: str, every: bool) -> dict[str, _Traced]:
-    """The three views of ``t`` (already cut and cleaned of lone surrogates), with spans."""
+def _traced_base(t: str) -> _Traced:
     seq = _traced_table(t)
     if not seq.text.isascii() and _HOMOGLYPH_ANY_RE.search(seq.text):
         seq = _traced_sub(seq, _WORD_RE, _fold_homoglyph_word)
@@ -507,32 +513,47 @@ def _traced_views(t: str, every: bool) -> dict[str, _Traced]:
         seq = _traced_sub(seq, _RUN_RE, _squash)
     if "  " in seq.text:
         seq = _traced_sub(seq, _SPACES_RE, _space)
-    base = _traced_strip(seq)
-    latin = arabizi = base
-    if _ASCII_LETTER_RE.search(base.text):
-        latin = _traced_sub(base, _SPACED_RE, _join_spaced)
-        if _LEET_NEAR_LETTER_RE.search(latin.text) or _BANG_IN_WORD_RE.search(latin.text):
-            latin = _traced_sub(latin, _LEET_CHUNK_RE, _unleet_chunk)
-            if _TRIPLE_RE.search(latin.text):
-                latin = _traced_sub(latin, _RUN_RE, _squash)
-        arabizi = _traced_sub(base, _LATIN_TOKEN_RE, _arabizi_every if every else _arabizi_marked)
-    return {"base": base, "latin": latin, "arabizi": arabizi}
+    return _traced_strip(seq)
+
+
+def _traced_latin(base: _Traced) -> _Traced:
+    if not _ASCII_LETTER_RE.search(base.text):
+        return base
+    latin = _traced_sub(base, _SPACED_RE, _join_spaced)
+    if _LEET_NEAR_LETTER_RE.search(latin.text) or _BANG_IN_WORD_RE.search(latin.text):
+        latin = _traced_sub(latin, _LEET_CHUNK_RE, _unleet_chunk)
+        if _TRIPLE_RE.search(latin.text):
+            latin = _traced_sub(latin, _RUN_RE, _squash)
+    return latin
+
+
+def _traced_arabizi(base: _Traced, every: bool) -> _Traced:
+    if not _ASCII_LETTER_RE.search(base.text):
+        return base
+    return _traced_sub(base, _LATIN_TOKEN_RE, _arabizi_every if every else _arabizi_marked)
 
 
 class _Trace:
-    """The shared, lazily computed offset maps of one normalised text."""
+    """The shared, lazily computed offset maps of one normalised text, view by view."""
 
     __slots__ = ("_views", "every", "original")
 
     def __init__(self, original: str, every: bool) -> None:
         self.original = original
         self.every = every
-        self._views: dict[str, _Traced] | None = None
+        self._views: dict[str, _Traced] = {}
 
     def get(self, name: str) -> _Traced:
-        if self._views is None:
-            self._views = _traced_views(self.original, self.every)
-        return self._views[name]
+        traced = self._views.get(name)
+        if traced is None:
+            if name == "base":
+                traced = _traced_base(self.original)
+            elif name == "latin":
+                traced = _traced_latin(self.get("base"))
+            else:
+                traced = _traced_arabizi(self.get("base"), self.every)
+            self._views[name] = traced
+        return traced
 
 
 # ---------------------------------------------------------------------------------------------
