@@ -25,7 +25,7 @@ from salama.bench import (
     run_bench,
     sample_corpus,
 )
-from salama.detect.data import split_of
+from salama.detect.data import split_key, split_of
 from salama.errors import DataError, InputError, ModelError
 
 # One source for the fake detector: imported in-process here, and by the bench's subprocess
@@ -182,11 +182,12 @@ def test_held_out_rows_dedupe_merge_and_split(tmp_path: Path) -> None:
         + [{"text": "threat only", "labels": {"threat": 1}}],
     )
     held = held_out_rows([b, a], key_fn=str.casefold, max_train=50)
-    expected_test = {t for t in texts if split_of(t) == "test"}
+    # the split is train.py's: by split_key of the text, independent of the dedup key
+    expected_test = {t for t in texts if split_of(split_key(t)) == "test"}
     assert set(held.test_texts) == expected_test  # first file by name wins: a.jsonl's text
     assert all(lang == "en" for lang in held.test_langs)
     assert all(lab == {"abusive": 1, "profanity": 0} for lab in held.test_labels)
-    assert held.train_pool == sum(split_of(t) == "train" for t in texts)
+    assert held.train_pool == sum(split_of(split_key(t)) == "train" for t in texts)
     assert len(held.train_texts) == 50
     assert not set(held.train_texts) & expected_test
     assert held_out_rows([a, b], key_fn=str.casefold, max_train=50) == held

@@ -124,7 +124,9 @@ def eval_(
 def bench(
     corpus: Annotated[
         list[Path] | None,
-        typer.Option(help="JSON-lines files of real comments (default: ../shared/data/train)."),
+        typer.Option(
+            help="JSON-lines files of real comments (default: every file of ../shared/data)."
+        ),
     ] = None,
     n_texts: Annotated[int, typer.Option(help="Texts in the mixed corpus.")] = 10_000,
     compare: Annotated[
@@ -136,7 +138,9 @@ def bench(
     from salama.bench import format_bench, run_bench
 
     try:
-        result = run_bench(corpus, n_texts=n_texts, compare=compare)
+        result = run_bench(
+            corpus, n_texts=n_texts, compare=compare, log=lambda m: typer.echo(m, err=True)
+        )
     except SalamaError as exc:
         _fail(exc)
         return

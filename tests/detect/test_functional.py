@@ -11,7 +11,26 @@ from salama import Detector
 from tests.detect.functional_cases import CASES, Case
 
 # (text, task) of the cases the current detector fails; each is a known, documented gap.
-KNOWN_GAPS: frozenset[tuple[str, str]] = frozenset()
+KNOWN_GAPS: frozenset[tuple[str, str]] = frozenset(
+    {
+        # the model learned "the Jews" as a hate cue from the data; templates did not undo it all
+        ("اليهود المغاربة جزء من تاريخ بلادنا", "hate"),
+        # a conditional threat ("if you don't send the money") reads as negated
+        ("إلا ما صيفطتيش الفلوس نلوح تصاورك فالفيسبوك", "threat"),
+        # spaced-out Arabic letters are not rejoined (Latin ones are)
+        ("ع ا ه ر ة", "abusive"),
+        # Arabic threat phrases weigh little beside the model (their data labels many harmless)
+        ("هقتلك لو قربت من أختي", "threat"),
+        # self_harm follows the data's definition, "suicide-related", which includes news; the
+        # signal self_harm:first_person is what tells a person at risk (docs/detector.md)
+        ("انتحر شاب في القاهرة بعد خسارة أمواله بحسب الشرطة", "self_harm"),
+        ("ارتفاع معدلات الانتحار بين المراهقين في دراسة جديدة", "self_harm"),
+        # reclaimed "queer" still reads as a slur
+        ("We're here, we're queer, get used to it!", "hate"),
+        # neutral English sits near the insult threshold (the English data is 85% offensive)
+        ("Scunthorpe United won 2-0 at home", "abusive"),
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +44,11 @@ def _id(case: Case) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_case(detector: Detector, case: Case) -> None:
-    if (case.text, case.task) in KNOWN_GAPS:
-        pytest.xfail("known gap, see docs/quality.md")
     verdict = detector.check(case.text)
+    if (case.text, case.task) in KNOWN_GAPS:
+        # strict: a gap that closes must leave the list
+        assert verdict.flagged(case.task) != case.expected, "known gap now passes: remove it"
+        pytest.xfail("known gap, see docs/quality.md")
     assert verdict.flagged(case.task) == case.expected, verdict.to_dict()
 
 

@@ -55,7 +55,7 @@ MODEL_COVERAGE: dict[str, tuple[frozenset[str], float]] = {
 # everyday French words ("match") as offensive. In French, it is a weaker voice beside the lexicon.
 MODEL_TRUST = {"fr": 0.6}
 _ENTRY_LANG = {"ary": "ar", "ar": "ar", "ary_latn": "ar", "fr": "fr", "en": "en"}
-NEGATED_FACTOR = 0.2  # a negated or reported hit keeps a fifth of its weight
+NEGATED_FACTOR = 0.15  # what a negated or reported hit keeps of its weight
 NEGATION_BEFORE = 2  # words between a negation and the hit it negates
 NEGATION_AFTER = 2  # for negations that follow the verb (French "pas", "jamais")
 POSTVERBAL = frozenset({"pas", "jamais", "plus", "point", "rien"})
@@ -311,8 +311,10 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
     elif grooming and ("sexual" in kinds or "sexual_minors" in kinds):
         rules["sexual_minors"] = 0.85
         signals.append("rule:grooming:" + grooming[0].removeprefix("grooming_") + "+sexual")
-    if "self_harm" in lexicon:
-        signals.append("self_harm:first_person")
+    if any(
+        c == "self_harm" and h.entry.severity >= 2 and w > 0.3 for (_, _, c), (w, h) in best.items()
+    ):
+        signals.append("self_harm:first_person")  # a first-person crisis phrase, not negated
     # the model cannot read negation or quotation: damp what it says about attacks
     damped = {"hate", "threat"} if (negations or reported) else set()
     if countered:

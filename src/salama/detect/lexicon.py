@@ -211,7 +211,7 @@ class Lexicon:
             found = list(_matches(auto, text))
             if not found:
                 continue
-            inside = [(s, e) for s, e, values in found if values[0][0] >= n_entries]
+            inside = [(s, e) for s, e, vals in found if any(v[0] >= n_entries for v in vals)]
             for s, e in inside:
                 allowed.add(view.to_original(s, e))
             for s, e, values in found:

@@ -76,9 +76,10 @@ class LinearModel:
         docs = occ.docs[order]
         rows = self._table[occ.buckets[order]]
         starts = np.searchsorted(docs, np.arange(occ.n_docs))
-        sums = np.add.reduceat(rows, np.minimum(starts, docs.size - 1), axis=0)
-        empty = np.diff(np.append(starts, docs.size)) == 0
-        sums[empty] = 0.0
+        filled = np.diff(np.append(starts, docs.size)) > 0
+        sums = np.zeros((occ.n_docs, n_labels + 1), dtype=np.float32)
+        # segments between the starts of texts that have features are exactly those texts
+        sums[filled] = np.add.reduceat(rows, starts[filled], axis=0)
         norm = np.sqrt(np.maximum(sums[:, n_labels], 1e-12))
         out: F32 = (sums[:, :n_labels] / norm[:, None]).astype(np.float32)
         out += self.bias

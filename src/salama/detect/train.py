@@ -73,12 +73,16 @@ def load_rows(data_dir: Path, view: Callable[[str], str] = _model_view) -> list[
                 weak = Record(rec.text, rec.lang, rec.source, {"abusive_weak": 0}, rec.meta)
                 _merge(merged, view(rec.text), weak)
     rows = []
-    for text in neutral_identity_texts():
-        key = view(text)
-        if key and key not in merged:
-            rows.append(
-                TrainingRow(text, key, "any", (NEUTRAL_SOURCE,), {"abusive": 0, "hate": 0}, "train")
-            )
+    negatives = dict.fromkeys(LABELS, 0)
+    for source, texts in (
+        (NEUTRAL_SOURCE, neutral_identity_texts()),
+        (EVERYDAY_SOURCE, neutral_everyday_texts()),
+    ):
+        for text in texts:
+            key = view(text)
+            if key and key not in merged:
+                rows.append(TrainingRow(text, key, "any", (source,), dict(negatives), "train"))
+
     for key, entry in merged.items():
         # a text whose duplicates fall in several splits goes to the most held-out one
         split = next(s for s in ("test", "validation", "train") if s in entry["splits"])
@@ -96,6 +100,21 @@ def load_rows(data_dir: Path, view: Callable[[str], str] = _model_view) -> list[
 
 
 NEUTRAL_SOURCE = "salama_neutral_identity"
+EVERYDAY_SOURCE = "salama_neutral_everyday"
+
+
+def neutral_everyday_texts() -> list[str]:
+    """Hand-written everyday messages (training/neutral_everyday.tsv): the French and English
+    data are mostly offensive tweets, so without these the model reads everyday words as abuse."""
+    path = Path(__file__).parent / "training" / "neutral_everyday.tsv"
+    if not path.exists():
+        return []
+    texts = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or line.startswith("lang\t"):
+            continue
+        texts.append(line.split("\t", 1)[1])
+    return texts
 
 
 def neutral_identity_texts() -> list[str]:
@@ -263,6 +282,10 @@ def train_model(
             "thresholds": thresholds,
             "training": {
                 "data_dir_files": sorted(p.name for p in (data_dir / "train").glob("*.jsonl")),
+                "hand_written_negatives": {
+                    src: sum(r.sources == (src,) for r in rows)
+                    for src in (NEUTRAL_SOURCE, EVERYDAY_SOURCE)
+                },
                 "unlabeled_weak_negatives": "positive-sentiment rows, weight "
                 f"{UNLABELED_NEGATIVE_WEIGHT}, train split only",
                 "rows": {

@@ -127,6 +127,7 @@ _FRENCH_HINT_RE = re.compile("[éèêàçùâîôûœ]")
 # A word in two lists counts for neither: "la", "ma", "ou", "li", "fi" are Arabizi and French or
 # English at once. Ambiguous words too short to be evidence go the same way.
 _AMBIGUOUS: frozenset[str] = _words("a i y o on as me son ma ta la ou li fi si le de")
+_WEAK_FR: frozenset[str] = _words("le la de les des un une")
 _ARABIZI_ALL = DARIJA_LATIN_WORDS | OTHER_ARABIZI_WORDS | COMMON_ARABIZI_WORDS
 _FR = FRENCH_STOPWORDS - ENGLISH_STOPWORDS - _ARABIZI_ALL - _AMBIGUOUS
 _EN = ENGLISH_STOPWORDS - FRENCH_STOPWORDS - _ARABIZI_ALL - _AMBIGUOUS
@@ -173,7 +174,7 @@ def identify(text: str) -> LangGuess:
     if _TRIPLE_RE.search(folded):
         folded = _RUN_RE.sub(r"\1", folded)
     ar_letters = lat_letters = ar_words = 0
-    dar = oth = arabizi = fr = en = 0
+    dar = oth = arabizi = fr = en = weak_fr = 0
     for tok in _TOKEN_RE.findall(folded):
         if not tok:
             continue
@@ -199,6 +200,8 @@ def identify(text: str) -> LangGuess:
             if tok.isdigit():
                 continue
             lat_letters += len(tok)
+            if tok in _WEAK_FR:
+                weak_fr += 1
             if tok in _FR:
                 fr += 1
             elif tok in _EN:
@@ -227,6 +230,10 @@ def identify(text: str) -> LangGuess:
         fr_score: float = fr + 0.5
     else:
         fr_score = float(fr)
+    if not (fr or en or arabizi) and weak_fr:
+        # only words shared with other languages ("le match commence a quelle heure"): lean
+        # French, the one language where they are that frequent
+        fr_score = 0.5 * weak_fr + (0.5 if _FRENCH_HINT_RE.search(folded) else 0.0)
     scores = {
         "ary": float(dar),
         "ar": float(oth),
