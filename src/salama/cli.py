@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,6 +35,10 @@ DEMO_TEXTS = (
 def _fail(exc: SalamaError) -> None:
     typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
     raise typer.Exit(code=2)
+
+
+def _emit(result: dict[str, Any], as_json: bool, human: Callable[[dict[str, Any]], str]) -> None:
+    typer.echo(json.dumps(result, ensure_ascii=False) if as_json else human(result))
 
 
 @app.command()
@@ -114,10 +119,7 @@ def eval_(
     except SalamaError as exc:
         _fail(exc)
         return
-    if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
-    else:
-        typer.echo(format_reports(result))
+    _emit(result, as_json, format_reports)
 
 
 @app.command()
@@ -144,10 +146,7 @@ def bench(
     except SalamaError as exc:
         _fail(exc)
         return
-    if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
-    else:
-        typer.echo(format_bench(result))
+    _emit(result, as_json, format_bench)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salama.detect.lexicon import Hit, Lexicon, load_default_lexicon
+from salama.detect.lexicon import GROOMING_KINDS, Hit, Lexicon, load_default_lexicon
 from salama.detect.model import LinearModel, load_default_model
 from salama.detect.verdict import CATEGORIES, Span, Verdict
 from salama.errors import InputError
@@ -61,14 +61,6 @@ NEGATION_AFTER = 2  # for negations that follow the verb (French "pas", "jamais"
 POSTVERBAL = frozenset({"pas", "jamais", "plus", "point", "rien"})
 MODEL_DAMP = 0.5  # the model's share of hate/threat (and insult, under counter-speech) kept
 DEFAULT_THRESHOLDS = dict.fromkeys(CATEGORIES, 0.5)
-GROOMING_KINDS = (
-    "grooming_age",
-    "grooming_private",
-    "grooming_secrecy",
-    "grooming_gift",
-    "grooming_photo",
-    "grooming_meet",
-)
 _QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{1,80})[\"“”«»„]")
 
 

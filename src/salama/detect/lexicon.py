@@ -27,6 +27,7 @@ from salama.text import Normalized, View, fold_term
 
 __all__ = [
     "CATEGORIES",
+    "GROOMING_KINDS",
     "SIGNALS",
     "Entry",
     "Hit",
@@ -38,20 +39,15 @@ __all__ = [
 CATEGORIES = frozenset(
     {"insult", "hate", "threat", "sexual", "sexual_minors", "self_harm", "profanity"}
 )
-SIGNALS = frozenset(
-    {
-        "identity",
-        "negation",
-        "counter",
-        "hate_verb",
-        "grooming_age",
-        "grooming_private",
-        "grooming_secrecy",
-        "grooming_gift",
-        "grooming_photo",
-        "grooming_meet",
-    }
+GROOMING_KINDS = (
+    "grooming_age",
+    "grooming_private",
+    "grooming_secrecy",
+    "grooming_gift",
+    "grooming_photo",
+    "grooming_meet",
 )
+SIGNALS = frozenset({"identity", "negation", "counter", "hate_verb", *GROOMING_KINDS})
 LANGS = frozenset({"ary", "ary_latn", "ar", "fr", "en", "any"})
 VIEWS = ("base", "latin", "arabizi")
 _PROCLITICS = frozenset(
