@@ -240,6 +240,14 @@ def train_model(
         tr_idx, y_tr, w_tr = _label_rows(train_rows, label)
         va_idx, y_va, _ = _label_rows(val_rows, label)
         va_sources = [val_rows[i].sources[0] for i in va_idx]
+        if len(set(y_tr.tolist())) < 2 or len(set(y_va.tolist())) < 2:
+            # no data for this label (say, a retrain without the suicide file): the model
+            # stays silent on it (weights 0, probability sigmoid(-8)), the lexicons carry it
+            calib_b[k] = -8.0
+            thresholds[label] = 0.5
+            report[label] = {"skipped": "needs both classes in the train and validation splits"}
+            log(f"{label}: skipped, no data with both classes")
+            continue
         best: tuple[float, float, Any] | None = None
         for c in C_GRID:
             clf = LogisticRegression(C=c, solver="liblinear", max_iter=200)
@@ -346,6 +354,9 @@ def choose_category_thresholds(
             ]
         thresholds[cat] = THRESHOLD_GRID[int(np.argmax(f1s))]
     idx = [i for i, r in enumerate(rows) if "abusive" in r.labels]
+    if not idx:
+        thresholds["insult"] = 0.5
+        return thresholds
     y = np.array([rows[i].labels["abusive"] for i in idx], dtype=np.int64)
     others = np.array(
         [any(scores[i][c] >= thresholds[c] for c in thresholds if c != "self_harm") for i in idx]
