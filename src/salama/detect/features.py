@@ -67,7 +67,9 @@ def occurrences(texts: Sequence[str]) -> Occurrences:
         return Occurrences(empty, empty, 0)
     texts = [t.replace("\x00", " ") if "\x00" in t else t for t in texts]
     joined = "\x00 " + " \x00 ".join(texts) + " \x00"
-    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
+        np.uint64
+    )
     is_sep = cp == _SEP
     doc_of = np.cumsum(is_sep) - 1  # the separator before text k has index k
     n = cp.shape[0]
