@@ -1,5 +1,5 @@
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from salama.detect.features import N_BUCKETS, occurrences
@@ -11,6 +11,7 @@ def _buckets_of(texts: list[str], k: int) -> list[int]:
 
 
 @settings(max_examples=60, deadline=None)
+@example(["\ud800"])
 @given(
     st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40), max_size=6)
 )
