@@ -888,8 +888,8 @@ def format_bench(result: dict[str, Any]) -> str:
         held = result.get("held_out", {})
         lines += [
             "",
-            f"held-out macro-F1, task abusive ({held.get('rows')} test rows, split on "
-            f"{held.get('split_key')}; the same rows for both):",
+            f"held-out macro-F1, task abusive ({held.get('rows')} test rows of salama train's "
+            f"test split, deduplicated on {held.get('split_key')}; the same rows for both):",
             f"  {'lang':<8}{'n':>7}{'salama':>9}{'tfidf_lr':>10}",
         ]
         for lang, r in tf.items():

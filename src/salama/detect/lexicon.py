@@ -58,6 +58,7 @@ _ENCLITICS = frozenset(
     {"ك", "ه", "ها", "هم", "كم", "ني", "نا", "و", "ي", "ين", "ات", "هوم", "كوم", "يك", "ليك",
      "لك", "لو", "ليه", "ش", "كش", "هش", "وش"}
 )  # fmt: skip
+_LATIN_PROCLITICS = ("l", "el", "al", "w", "wl", "b", "bl", "f", "fl")
 _MAX_CLITIC = 4
 MIN_SKELETON = 3
 
@@ -178,6 +179,10 @@ class Lexicon:
             if len(key.replace(" ", "")) < (MIN_SKELETON if view == "arabizi" else 2):
                 continue
             keyed.setdefault(key, []).append((i, prefix))
+            if entry.lang == "ary_latn" and view != "arabizi":
+                # Arabizi glues the article and conjunctions on: l7mar, w9a7ba, bl3ani
+                for clitic in _LATIN_PROCLITICS:
+                    keyed.setdefault(clitic + key, []).append((i, prefix))
         if not keyed:
             return None
         auto = ahocorasick.Automaton()
