@@ -417,3 +417,13 @@ def test_a_view_without_a_trace_is_its_own_original() -> None:
     v = View("base", "hello")
     assert v.to_original(1, 3) == (1, 3)
     assert v.to_original(-1, 99) == (0, 5)
+
+
+def test_spaced_out_arabic_letters_are_joined_in_the_latin_view() -> None:
+    norm = normalize("انتي ق ح ب ة")
+    assert norm.view("latin").text == "انتي قحبه"
+    assert norm.view("base").text == "انتي ق ح ب ه"
+    start, end = norm.view("latin").to_original(5, 9)
+    assert (start, end) == (5, 12)
+    # one-letter words inside a sentence are no spelling game
+    assert normalize("انا و انت و هو").view("latin").text == "انا و انت و هو"

@@ -313,6 +313,8 @@ def _space(m: re.Match[str]) -> str:
 # latin: letters spelled out one by one (f u c k, s.a.l.o.p.e) are joined, leetspeak is undone.
 
 _SPACED_RE = re.compile(r"(?<![^\W_])[a-z](?:[ .\-_*][a-z](?![^\W_])){2,}")
+# The same game in Arabic script: "ق ح ب ة" (a run of 3+ one-letter words is never a sentence).
+_SPACED_AR_RE = re.compile(r"(?<![^\W_])[\u0621-\u064a](?:[ .\-_*][\u0621-\u064a](?![^\W_])){2,}")
 
 
 def _join_spaced(m: re.Match[str]) -> str:
@@ -423,6 +425,8 @@ def _base_text(t: str) -> str:
 
 
 def _latin_text(base: str) -> str:
+    if _SPACED_AR_RE.search(base):
+        base = _SPACED_AR_RE.sub(_join_spaced, base)
     if _ASCII_LETTER_RE.search(base) is None:
         return base
     s = _SPACED_RE.sub(_join_spaced, base)
@@ -517,6 +521,8 @@ def _traced_base(t: str) -> _Traced:
 
 
 def _traced_latin(base: _Traced) -> _Traced:
+    if _SPACED_AR_RE.search(base.text):
+        base = _traced_sub(base, _SPACED_AR_RE, _join_spaced)
     if not _ASCII_LETTER_RE.search(base.text):
         return base
     latin = _traced_sub(base, _SPACED_RE, _join_spaced)
@@ -651,15 +657,15 @@ def fold_term(term: str, view: str) -> str:
     """A lexicon term folded so that it matches text in ``view``; "" when it has no form there.
 
     - "base": folded as text is.
-    - "latin": base plus leetspeak undone; "" for a term without Latin letters (base has it).
+    - "latin": base plus leetspeak and spaced-out letters undone (Arabic terms too, for
+      "ق ح ب ة")
     - "arabizi": the consonant skeleton, so that an Arabic-script term meets its Arabizi
       spellings (حمار, 7mar, hmar, 7maar all give حمر); a Latin term gives its own skeleton.
       "" when fewer than two letters are left (too ambiguous to match)."""
     if view == "base":
         return _base_text(term)
     if view == "latin":
-        base = _base_text(term)
-        return _latin_text(base) if _ASCII_LETTER_RE.search(base) else ""
+        return _latin_text(_base_text(term))
     if view == "arabizi":
         key = _ALNUM_RE.sub(_term_key, _base_text(term))
         return key if sum(c.isalpha() for c in key) >= 2 else ""
