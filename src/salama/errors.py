@@ -4,14 +4,26 @@
      ├── InputError             bad input from a caller           code "invalid_input"
      ├── DataError              a data file that cannot be read    code "invalid_data"
      │    └── LexiconError      a lexicon file with errors         code "invalid_lexicon"
-     └── ModelError             a model file missing or corrupt    code "model_unavailable"
+     ├── ModelError             a model file missing or corrupt    code "model_unavailable"
+     ├── NotFoundError          no such row, or another tenant's   code "not_found"
+     ├── ConflictError          a lost race or a uniqueness rule   code "conflict"
+     └── StorageError           the database failed               code "storage_unavailable"
 
 Faces (CLI, HTTP) turn these into a message or a status; the core only raises them.
 """
 
 from __future__ import annotations
 
-__all__ = ["DataError", "InputError", "LexiconError", "ModelError", "SalamaError"]
+__all__ = [
+    "ConflictError",
+    "DataError",
+    "InputError",
+    "LexiconError",
+    "ModelError",
+    "NotFoundError",
+    "SalamaError",
+    "StorageError",
+]
 
 
 class SalamaError(Exception):
@@ -47,3 +59,21 @@ class ModelError(SalamaError):
     """The shipped model file is missing, corrupt, or does not match its manifest hash."""
 
     code = "model_unavailable"
+
+
+class NotFoundError(SalamaError):
+    """The row does not exist, or belongs to another tenant (the two look the same)."""
+
+    code = "not_found"
+
+
+class ConflictError(SalamaError):
+    """A write lost a race or broke a uniqueness rule (stale version, duplicate, two active)."""
+
+    code = "conflict"
+
+
+class StorageError(SalamaError):
+    """The database failed (unreachable, locked past busy_timeout, disk full)."""
+
+    code = "storage_unavailable"

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, and_, delete, exists, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from salama.errors import InputError, SalamaError
+from salama.errors import ConflictError, InputError, NotFoundError, StorageError
 from salama.store.engine import WRITE
 from salama.store.models import (
     ApiKeyRow,
@@ -70,24 +70,6 @@ TEXT_KEPT_FOR = frozenset({"hold", "limit", "block", "support"})
 DEFAULT_RETENTION = timedelta(days=30)
 KEY_PREFIX = "slm"
 MAX_LIST = 1000
-
-
-class NotFoundError(SalamaError):
-    """The row does not exist, or belongs to another tenant (the two look the same)."""
-
-    code = "not_found"
-
-
-class ConflictError(SalamaError):
-    """A write lost a race or broke a uniqueness rule (stale version, duplicate, two active)."""
-
-    code = "conflict"
-
-
-class StorageError(SalamaError):
-    """The database failed (unreachable, locked past busy_timeout, disk full)."""
-
-    code = "storage_unavailable"
 
 
 # --- dataclasses at the border -------------------------------------------------------------
