@@ -381,3 +381,69 @@ def test_close_is_idempotent(db_url: str) -> None:
     with Store.open(db_url) as again:
         assert again.tenants.create_tenant("B").name == "B"
     again.close()
+
+
+def test_shadow_version_one_per_name(store: Store) -> None:
+    t = store.tenants.create_tenant("a")
+    v1 = store.policies.add_version(t.id, "main", "name: a\n")
+    v2 = store.policies.add_version(t.id, "main", "name: b\n")
+    v3 = store.policies.add_version(t.id, "main", "name: c\n")
+    store.policies.activate(t.id, "main", v1.version)
+    with pytest.raises(ConflictError):
+        store.policies.set_shadow(t.id, "main", v1.version)
+    assert store.policies.set_shadow(t.id, "main", v2.version).status == "shadow"
+    store.policies.set_shadow(t.id, "main", v3.version)
+    shadow = store.policies.get_shadow(t.id, "main")
+    assert shadow is not None and shadow.version == v3.version
+    got = store.policies.get_version(t.id, "main", v2.version)
+    assert got is not None and got.status == "draft"
+    with pytest.raises(NotFoundError):
+        store.policies.set_shadow(t.id, "main", 99)
+    cleared = store.policies.clear_shadow(t.id, "main")
+    assert cleared is not None and cleared.version == v3.version
+    assert store.policies.get_shadow(t.id, "main") is None
+    assert store.policies.clear_shadow(t.id, "main") is None
+
+
+def test_shadow_results_keep_text_only_where_reviewable(store: Store) -> None:
+    t = store.tenants.create_tenant("a")
+    other = store.tenants.create_tenant("b")
+    kept = store.shadows.record(
+        t.id,
+        name="main",
+        live_version=None,
+        candidate_version=2,
+        surface="comment",
+        live_action="allow",
+        candidate_action="hold",
+        scores={"insult": 0.7},
+        text="x y",
+    )
+    dropped = store.shadows.record(
+        t.id,
+        name="main",
+        live_version=1,
+        candidate_version=2,
+        surface="comment",
+        live_action="allow",
+        candidate_action="nudge",
+        scores={},
+        text="secret",
+    )
+    assert kept.text == "x y" and dropped.text is None
+    assert {r.id for r in store.shadows.list(t.id)} == {kept.id, dropped.id}
+    assert store.shadows.list(other.id) == []
+    with pytest.raises(InputError):
+        store.shadows.record(
+            t.id,
+            name="main",
+            live_version=1,
+            candidate_version=2,
+            surface="comment",
+            live_action="maybe",
+            candidate_action="hold",
+            scores={},
+        )
+    later = datetime.now(UTC) + timedelta(days=31)
+    assert store.shadows.purge_expired(now=later) == 2
+    assert store.shadows.list(t.id) == []

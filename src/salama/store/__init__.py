@@ -32,11 +32,14 @@ from salama.store.repos import (
     PolicyVersion,
     ReviewItem,
     ReviewStore,
+    ShadowResult,
+    ShadowStore,
     SqlAuditLog,
     SqlDecisionStore,
     SqlOwnerSettingsStore,
     SqlPolicyStore,
     SqlReviewStore,
+    SqlShadowStore,
     SqlTenantStore,
     StorageError,
     Tenant,
@@ -58,6 +61,8 @@ __all__ = [
     "PolicyVersion",
     "ReviewItem",
     "ReviewStore",
+    "ShadowResult",
+    "ShadowStore",
     "StorageError",
     "Store",
     "Tenant",
@@ -69,7 +74,8 @@ __all__ = [
 
 class Store:
     """Every repository over one engine: ``tenants``, ``decisions``, ``settings``, ``policies``,
-    ``review``, ``audit``. Use as a context manager or call ``close()`` (idempotent)."""
+    ``review``, ``audit``, ``shadows``. Use as a context manager or call ``close()``
+    (idempotent)."""
 
     tenants: TenantStore
     decisions: DecisionStore
@@ -77,6 +83,7 @@ class Store:
     policies: PolicyStore
     review: ReviewStore
     audit: AuditLog
+    shadows: ShadowStore
 
     def __init__(self, engine: Engine) -> None:
         """Wrap an engine whose database is already migrated (``Store.open`` does both)."""
@@ -88,6 +95,7 @@ class Store:
         self.policies = SqlPolicyStore(db)
         self.review = SqlReviewStore(db)
         self.audit = SqlAuditLog(db)
+        self.shadows = SqlShadowStore(db)
         self._closed = False
 
     @classmethod

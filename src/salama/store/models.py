@@ -38,6 +38,7 @@ __all__ = [
     "OwnerSettingsRow",
     "PolicyRow",
     "ReviewItemRow",
+    "ShadowResultRow",
     "TenantRow",
     "UTCDateTime",
 ]
@@ -196,3 +197,26 @@ class AuditRow(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class ShadowResultRow(Base):
+    """Where a shadow policy would have decided otherwise than the live one. The text is kept
+    only when either action is one that keeps text (see TEXT_KEPT_FOR), until ``expires_at``."""
+
+    __tablename__ = "shadow_results"
+    __table_args__ = (
+        Index("ix_shadow_results_tenant_id_name_created_at", "tenant_id", "name", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    live_version: Mapped[int | None] = mapped_column(Integer)  # None: the shipped default
+    candidate_version: Mapped[int] = mapped_column(Integer)
+    surface: Mapped[str] = mapped_column(String(32))
+    live_action: Mapped[str] = mapped_column(String(16))
+    candidate_action: Mapped[str] = mapped_column(String(16))
+    scores: Mapped[dict[str, Any]]
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -38,6 +38,7 @@ from salama.store.models import (
     OwnerSettingsRow,
     PolicyRow,
     ReviewItemRow,
+    ShadowResultRow,
     TenantRow,
 )
 
@@ -57,6 +58,8 @@ __all__ = [
     "PolicyVersion",
     "ReviewItem",
     "ReviewStore",
+    "ShadowResult",
+    "ShadowStore",
     "StorageError",
     "Tenant",
     "TenantStore",
@@ -139,6 +142,22 @@ class ReviewItem:
     decision_id: str
     status: Literal["open", "decided"]
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ShadowResult:
+    id: str
+    tenant_id: str
+    name: str
+    live_version: int | None  # None: the shipped default policy was live
+    candidate_version: int
+    surface: str
+    live_action: str
+    candidate_action: str
+    scores: dict[str, Any]
+    text: str | None
+    created_at: datetime
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +274,54 @@ class PolicyStore(Protocol):
 
     def list(self, tenant_id: str, name: str | None = None) -> list[PolicyVersion]:
         """This tenant's policy versions (of one name if given), by name then version."""
+        ...
+
+    def get_version(self, tenant_id: str, name: str, version: int) -> PolicyVersion | None:
+        """That version of the named policy, or None."""
+        ...
+
+    def set_shadow(self, tenant_id: str, name: str, version: int) -> PolicyVersion:
+        """Run this version in shadow beside the active one: at most one shadow per name (the one
+        before goes back to draft). Idempotent. Raises NotFoundError for an unknown version and
+        ConflictError for the active version (it cannot shadow itself)."""
+        ...
+
+    def get_shadow(self, tenant_id: str, name: str) -> PolicyVersion | None:
+        """The shadow version of the named policy, or None."""
+        ...
+
+    def clear_shadow(self, tenant_id: str, name: str) -> PolicyVersion | None:
+        """Stop the shadow run (the version goes back to draft); return it, or None if none."""
+        ...
+
+
+class ShadowStore(Protocol):
+    def record(
+        self,
+        tenant_id: str,
+        *,
+        name: str,
+        live_version: int | None,
+        candidate_version: int,
+        surface: str,
+        live_action: str,
+        candidate_action: str,
+        scores: Mapping[str, Any],
+        text: str | None = None,
+        retention: timedelta = DEFAULT_RETENTION,
+    ) -> ShadowResult:
+        """Record where the shadow version decided otherwise. The text is dropped unless one of
+        the two actions is in TEXT_KEPT_FOR. Raises NotFoundError for an unknown tenant."""
+        ...
+
+    def list(
+        self, tenant_id: str, *, name: str | None = None, limit: int = 100
+    ) -> list[ShadowResult]:
+        """This tenant's shadow results, newest first, at most ``limit`` (capped at 1000)."""
+        ...
+
+    def purge_expired(self, *, now: datetime | None = None) -> int:
+        """Delete expired shadow results of every tenant; return how many. Idempotent."""
         ...
 
 
@@ -678,6 +745,161 @@ class SqlPolicyStore:
         with self._db.read() as s:
             rows = s.scalars(query.order_by(PolicyRow.name, PolicyRow.version))
             return [_policy(r) for r in rows]
+
+    def get_version(self, tenant_id: str, name: str, version: int) -> PolicyVersion | None:
+        with self._db.read() as s:
+            row = self._row(s, tenant_id, name, version)
+            return None if row is None else _policy(row)
+
+    def set_shadow(self, tenant_id: str, name: str, version: int) -> PolicyVersion:
+        with self._db.write("another shadow was set at the same time") as s:
+            row = self._row(s, tenant_id, name, version)
+            if row is None:
+                raise NotFoundError(
+                    "no such policy version", details={"name": name, "version": version}
+                )
+            if row.status == "active":
+                raise ConflictError(
+                    "the active version cannot run in shadow of itself",
+                    details={"name": name, "version": version},
+                )
+            if row.status != "shadow":
+                s.execute(
+                    update(PolicyRow)
+                    .where(
+                        PolicyRow.tenant_id == tenant_id,
+                        PolicyRow.name == name,
+                        PolicyRow.status == "shadow",
+                    )
+                    .values(status="draft"),
+                    execution_options={"synchronize_session": False},
+                )
+                row.status = "shadow"
+                s.flush()
+            return _policy(row)
+
+    def get_shadow(self, tenant_id: str, name: str) -> PolicyVersion | None:
+        with self._db.read() as s:
+            row = s.scalars(
+                select(PolicyRow)
+                .where(
+                    PolicyRow.tenant_id == tenant_id,
+                    PolicyRow.name == name,
+                    PolicyRow.status == "shadow",
+                )
+                .order_by(PolicyRow.version.desc())
+                .limit(1)
+            ).one_or_none()
+            return None if row is None else _policy(row)
+
+    def clear_shadow(self, tenant_id: str, name: str) -> PolicyVersion | None:
+        with self._db.write() as s:
+            rows = list(
+                s.scalars(
+                    select(PolicyRow).where(
+                        PolicyRow.tenant_id == tenant_id,
+                        PolicyRow.name == name,
+                        PolicyRow.status == "shadow",
+                    )
+                )
+            )
+            for row in rows:
+                row.status = "draft"
+            s.flush()
+            return _policy(rows[0]) if rows else None
+
+    @staticmethod
+    def _row(s: Session, tenant_id: str, name: str, version: int) -> PolicyRow | None:
+        return s.scalars(
+            select(PolicyRow).where(
+                PolicyRow.tenant_id == tenant_id,
+                PolicyRow.name == name,
+                PolicyRow.version == version,
+            )
+        ).one_or_none()
+
+
+def _shadow(row: ShadowResultRow) -> ShadowResult:
+    return ShadowResult(
+        row.id,
+        row.tenant_id,
+        row.name,
+        row.live_version,
+        row.candidate_version,
+        row.surface,
+        row.live_action,
+        row.candidate_action,
+        dict(row.scores),
+        row.text,
+        row.created_at,
+        row.expires_at,
+    )
+
+
+class SqlShadowStore:
+    """ShadowStore on SQLAlchemy."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def record(
+        self,
+        tenant_id: str,
+        *,
+        name: str,
+        live_version: int | None,
+        candidate_version: int,
+        surface: str,
+        live_action: str,
+        candidate_action: str,
+        scores: Mapping[str, Any],
+        text: str | None = None,
+        retention: timedelta = DEFAULT_RETENTION,
+    ) -> ShadowResult:
+        for what, action in (("live_action", live_action), ("candidate_action", candidate_action)):
+            if action not in ACTIONS:
+                raise InputError(f"unknown {what} {action!r}", details={what: action})
+        keep = live_action in TEXT_KEPT_FOR or candidate_action in TEXT_KEPT_FOR
+        now = _now()
+        row = ShadowResultRow(
+            id=_new_id(),
+            tenant_id=tenant_id,
+            name=name,
+            live_version=live_version,
+            candidate_version=candidate_version,
+            surface=surface,
+            live_action=live_action,
+            candidate_action=candidate_action,
+            scores=dict(scores),
+            text=text if keep else None,
+            created_at=now,
+            expires_at=now + retention,
+        )
+        with self._db.write() as s:
+            _require_tenant(s, tenant_id)
+            s.add(row)
+        return _shadow(row)
+
+    def list(
+        self, tenant_id: str, *, name: str | None = None, limit: int = 100
+    ) -> list[ShadowResult]:
+        query = select(ShadowResultRow).where(ShadowResultRow.tenant_id == tenant_id)
+        if name is not None:
+            query = query.where(ShadowResultRow.name == name)
+        query = query.order_by(ShadowResultRow.created_at.desc(), ShadowResultRow.id).limit(
+            _cap(limit)
+        )
+        with self._db.read() as s:
+            return [_shadow(r) for r in s.scalars(query)]
+
+    def purge_expired(self, *, now: datetime | None = None) -> int:
+        cutoff = now or _now()
+        with self._db.write() as s:
+            result = s.execute(
+                delete(ShadowResultRow).where(ShadowResultRow.expires_at <= cutoff),
+                execution_options={"synchronize_session": False},
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _review(row: ReviewItemRow) -> ReviewItem:
