@@ -149,6 +149,188 @@ def bench(
     _emit(result, as_json, format_bench)
 
 
+tenant_app = typer.Typer(
+    help="Tenants (one per host app) and their API keys.", no_args_is_help=True
+)
+key_app = typer.Typer(help="API keys of a tenant.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(key_app, name="key")
+
+
+def _settings() -> Any:
+    from pydantic import ValidationError
+
+    from salama.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SALAMA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        typer.echo(f"error [invalid_settings]: {problems}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _store() -> Any:
+    from salama.store import Store
+
+    try:
+        return Store.open(_settings().database_url)
+    except SalamaError as exc:
+        _fail(exc)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default SALAMA_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default SALAMA_PORT).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes (default SALAMA_WORKERS).")
+    ] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs). Creates and migrates the database first."""
+    import os
+
+    import uvicorn
+
+    from salama.store import migrate
+
+    for name, value in (("HOST", host), ("PORT", port), ("WORKERS", workers)):
+        if value is not None:
+            os.environ[f"SALAMA_{name}"] = str(value)
+    settings = _settings()
+    try:
+        migrate(settings.database_url)
+    except Exception as exc:  # the driver's own error: say what and where, no trace
+        typer.echo(f"error [storage_unavailable]: cannot open the database: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    address = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"Salama {address}  (API docs: {address}/docs; database: {_safe_url(settings)})")
+    typer.echo("Get an API key: .venv/bin/salama tenant create my-app")
+    uvicorn.run(
+        "salama.api.server:app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+def _safe_url(settings: Any) -> str:
+    from sqlalchemy.engine import make_url
+
+    return str(make_url(settings.database_url).render_as_string(hide_password=True))
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database (SALAMA_DATABASE_URL) to the newest schema."""
+    store = _store()
+    store.close()
+    typer.echo(f"database up to date: {_safe_url(_settings())}")
+
+
+@app.command()
+def purge() -> None:
+    """Delete kept decisions and shadow results past their retention (run it daily)."""
+    store = _store()
+    try:
+        decisions = store.decisions.purge_expired()
+        shadows = store.shadows.purge_expired()
+    except SalamaError as exc:
+        _fail(exc)
+        return
+    finally:
+        store.close()
+    typer.echo(f"purged {decisions} decision(s) and {shadows} shadow result(s)")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Argument(help="The host app's name (for you to recognise it).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Create a tenant with an app key and an admin key (each shown only this once)."""
+    store = _store()
+    try:
+        tenant = store.tenants.create_tenant(name)
+        _, app_key = store.tenants.create_api_key(tenant.id, "app")
+        _, admin_key = store.tenants.create_api_key(tenant.id, "admin")
+        store.audit.append(tenant.id, actor="cli", action="tenant.create", target=tenant.id)
+    except SalamaError as exc:
+        _fail(exc)
+        return
+    finally:
+        store.close()
+    result = {"tenant_id": tenant.id, "api_key": app_key, "admin_key": admin_key}
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"tenant   {tenant.id}  ({name})")
+    typer.echo(f"app key  {app_key}")
+    typer.echo(f"admin key {admin_key}")
+    typer.echo("Keep both now: only their hashes are stored.")
+
+
+@tenant_app.command("list")
+def tenant_list() -> None:
+    """List tenants (id and name)."""
+    store = _store()
+    try:
+        for tenant in store.tenants.list_tenants():
+            typer.echo(f"{tenant.id}  {tenant.name}")
+    finally:
+        store.close()
+
+
+@key_app.command("create")
+def key_create(
+    tenant_id: Annotated[str, typer.Argument(help="The tenant's id.")],
+    role: Annotated[str, typer.Option(help="app or admin.")] = "app",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Create another key for a tenant (shown only this once)."""
+    store = _store()
+    try:
+        record, secret = store.tenants.create_api_key(tenant_id, role)
+        store.audit.append(
+            tenant_id,
+            actor="cli",
+            action="key.create",
+            target=f"key:{record.id}",
+            details={"role": role, "prefix": record.prefix},
+        )
+    except SalamaError as exc:
+        _fail(exc)
+        return
+    finally:
+        store.close()
+    result = {"key_id": record.id, "role": record.role, "api_key": secret}
+    typer.echo(json.dumps(result) if as_json else f"{record.role} key {secret}  (id {record.id})")
+
+
+@key_app.command("revoke")
+def key_revoke(
+    tenant_id: Annotated[str, typer.Argument(help="The tenant's id.")],
+    key_id: Annotated[str, typer.Argument(help="The key's id.")],
+) -> None:
+    """Revoke a key (idempotent). Running servers stop accepting it within
+    SALAMA_AUTH_CACHE_SECONDS."""
+    store = _store()
+    try:
+        record = store.tenants.revoke_key(tenant_id, key_id)
+        store.audit.append(tenant_id, actor="cli", action="key.revoke", target=f"key:{key_id}")
+    except SalamaError as exc:
+        _fail(exc)
+        return
+    finally:
+        store.close()
+    typer.echo(f"revoked {record.id} at {record.revoked_at}")
+
+
 def main() -> None:
     app()
 

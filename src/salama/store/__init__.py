@@ -113,6 +113,17 @@ class Store:
             raise StorageError(f"cannot open the database: {exc.orig}") from exc
         return cls(engine)
 
+    def ping(self) -> None:
+        """Ask the database a trivial question. Raises StorageError when it does not answer."""
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            raise StorageError(f"the database does not answer: {exc.orig}") from exc
+
     @property
     def closed(self) -> bool:
         return self._closed

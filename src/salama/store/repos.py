@@ -7,9 +7,10 @@ database errors are translated here: a broken uniqueness or foreign key becomes 
 driver becomes ``StorageError``.
 
 Every call takes the caller's ``tenant_id`` and sees only that tenant's rows: another tenant's id
-reads as absent (``None``, or ``NotFoundError`` for a write). Two calls are cross-tenant on purpose
-and say so: ``TenantStore.authenticate`` (a key finds its tenant) and
-``DecisionStore.purge_expired`` (retention runs for everyone).
+reads as absent (``None``, or ``NotFoundError`` for a write). A few calls are cross-tenant on
+purpose and say so: ``TenantStore.authenticate`` (a key finds its tenant),
+``TenantStore.list_tenants`` (the operator's CLI) and the ``purge_expired`` calls (retention runs
+for everyone).
 """
 
 from __future__ import annotations
@@ -181,6 +182,10 @@ class TenantStore(Protocol):
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
         """The tenant, or None."""
+        ...
+
+    def list_tenants(self) -> list[Tenant]:
+        """Every tenant, oldest first. Cross-tenant: for the operator's CLI, never for a route."""
         ...
 
     def create_api_key(self, tenant_id: str, role: Role = "app") -> tuple[ApiKeyRecord, str]:
@@ -460,6 +465,11 @@ class SqlTenantStore:
         with self._db.read() as s:
             row = s.get(TenantRow, tenant_id)
             return None if row is None else Tenant(row.id, row.name, row.created_at)
+
+    def list_tenants(self) -> list[Tenant]:
+        with self._db.read() as s:
+            rows = s.scalars(select(TenantRow).order_by(TenantRow.created_at, TenantRow.id))
+            return [Tenant(r.id, r.name, r.created_at) for r in rows]
 
     def create_api_key(self, tenant_id: str, role: Role = "app") -> tuple[ApiKeyRecord, str]:
         if role not in ("app", "admin"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from salama.errors import InputError
 from salama.support.messages import SITUATIONS, SupportMessage, support_message
@@ -63,6 +64,15 @@ class SupportResponse:
     def unverified(self) -> tuple[Resource, ...]:
         """Resources nobody has checked yet: a UI shows them apart, or not at all."""
         return tuple(r for r in self.resources if not r.verified)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "situation": self.situation,
+            "message": self.message.to_dict(),
+            "resources": [r.to_dict() for r in self.resources],
+            "country": self.country,
+            "note": self.note,
+        }
 
 
 def respond(

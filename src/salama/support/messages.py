@@ -39,6 +39,14 @@ class SupportMessage:
         """``rtl`` for Arabic script, ``ltr`` otherwise."""
         return "rtl" if self.language in _RTL else "ltr"
 
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "title": self.title,
+            "body": self.body,
+            "language": self.language,
+            "direction": self.direction,
+        }
+
 
 # (situation, language) -> (title, body)
 MESSAGES: dict[tuple[str, str], tuple[str, str]] = {

@@ -30,6 +30,7 @@ from datetime import date
 from functools import cache
 from importlib import resources as importlib_resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -89,6 +90,9 @@ class Contact:
             return f"{'tel' if self.type == 'phone' else 'sms'}:{digits}"
         return self.value
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "value": self.value, "note": self.note, "uri": self.uri}
+
 
 @dataclass(frozen=True, slots=True)
 class Resource:
@@ -114,6 +118,22 @@ class Resource:
     @property
     def emergency(self) -> bool:
         return self.kind == "emergency"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "contact": [c.to_dict() for c in self.contact],
+            "languages": list(self.languages),
+            "hours": self.hours,
+            "audience": self.audience,
+            "country": self.country,
+            "status": self.status,
+            "verified": self.verified,
+            "source": self.source,
+            "checked": None if self.checked is None else self.checked.isoformat(),
+            "notes": self.notes,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,164 @@
+"""Limits at the edge: request body size (an ASGI middleware) and per-key rate limits.
+
+The rate limit is a fixed one-minute window per API key: in Redis when ``SALAMA_REDIS_URL`` is
+set (``INCR`` + ``EXPIRE`` in one round trip, so every API process shares the count), in process
+otherwise. Over the limit: 429 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Protocol
+
+from salama.api.errors import error_body
+
+__all__ = ["BodySizeLimit", "LocalRateLimiter", "RateLimiter", "RedisRateLimiter", "make_limiter"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+WINDOW_SECONDS = 60
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuses bodies over ``max_bytes`` with 413 ``body_too_large``, by Content-Length when
+    given and by counting otherwise (chunked uploads), before the app reads any of it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await self._refuse(send, 400, "bad_request", "Content-Length is not a number")
+                    return
+                if declared > self.max_bytes:
+                    await self._refuse(send, 413, "body_too_large", self._message())
+                    return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send, 413, "body_too_large", self._message())
+
+    def _message(self) -> str:
+        return f"the request body is larger than {self.max_bytes} bytes"
+
+    @staticmethod
+    async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+        body = json.dumps(error_body(code, message)).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class RateLimiter(Protocol):
+    limit: int
+
+    def hit(self, key: str) -> tuple[bool, int]:
+        """Count one request for ``key``; return (allowed, seconds until the window ends)."""
+        ...
+
+
+class LocalRateLimiter:
+    """Per-process fixed windows."""
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.time) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._counts: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> tuple[bool, int]:
+        now = self._clock()
+        window = int(now // WINDOW_SECONDS)
+        retry = WINDOW_SECONDS - int(now % WINDOW_SECONDS)
+        with self._lock:
+            current, count = self._counts.get(key, (window, 0))
+            if current != window:
+                count = 0
+                if len(self._counts) > 100_000:
+                    self._counts.clear()
+            count += 1
+            self._counts[key] = (window, count)
+        return count <= self.limit, retry
+
+
+class RedisRateLimiter:
+    """Fixed windows in Redis, shared by every process. Fails open (allows) if Redis is down,
+    and says so in the log: a rate limit should not take the safety checks down with it."""
+
+    def __init__(self, url: str, limit: int, clock: Callable[[], float] = time.time) -> None:
+        import redis
+
+        self.limit = limit
+        self._clock = clock
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._error = redis.RedisError
+
+    def hit(self, key: str) -> tuple[bool, int]:
+        now = self._clock()
+        window = int(now // WINDOW_SECONDS)
+        retry = WINDOW_SECONDS - int(now % WINDOW_SECONDS)
+        name = f"salama:rl:{key}:{window}"
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.incr(name)
+            pipe.expire(name, WINDOW_SECONDS * 2)
+            count = int(pipe.execute()[0])
+        except self._error:
+            import logging
+
+            logging.getLogger("salama.api").warning("rate limit: Redis unavailable, allowing")
+            return True, retry
+        return count <= self.limit, retry
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def make_limiter(limit: int, redis_url: str | None) -> RateLimiter | None:
+    """The limiter for these settings, or None when ``limit`` is 0 (no limit)."""
+    if limit <= 0:
+        return None
+    if redis_url:
+        return RedisRateLimiter(redis_url, limit)
+    return LocalRateLimiter(limit)
