@@ -119,3 +119,15 @@ def test_batch_equals_one_by_one(texts: list[str]) -> None:
         assert single.spans == verdict.spans
         for cat in CATEGORIES:
             assert single.scores[cat] == pytest.approx(verdict.scores[cat], abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "text", ["suicide", "comment se suicider", "الانتحار", "ntihar", "self harm", "automutilation"]
+)
+def test_naming_self_harm_raises_the_topic_signal(text: str) -> None:
+    assert "self_harm:topic" in Detector().check(text).signals
+
+
+@pytest.mark.parametrize("text", ["the suicide squad movie", "video zwina bzaf", "bonne nuit"])
+def test_no_topic_signal_without_the_topic(text: str) -> None:
+    assert "self_harm:topic" not in Detector().check(text).signals

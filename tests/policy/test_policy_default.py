@@ -132,6 +132,11 @@ RULE_CASES: dict[str, tuple[Case, str, Case]] = {
         "support",
         Case({"self_harm": 0.5}, "post", T1, A),
     ),
+    "self-harm-support-search-topic": (
+        Case({"self_harm": 0.0}, "search", A, A, ("self_harm:topic",)),
+        "support",
+        Case({"self_harm": 0.0}, "post", A, A, ("self_harm:topic",)),
+    ),
     "self-harm-hold-teen-readers": (
         Case({"self_harm": 0.5}, "post", A, T1),
         "hold",

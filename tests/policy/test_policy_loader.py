@@ -67,8 +67,8 @@ def test_a_broken_file_reports_every_error_with_its_line(tmp_path: Path) -> None
         "broken.yaml:17: reader_audiences: unknown value 'unknown'; one of: teen_13_15, "
         "teen_16_17, adult ('unknown' is treated as teen_13_15: list that)",
         "broken.yaml:18: signals_any: unknown signal 'nope'; known: negation, reported_speech, "
-        "invisible_chars, bidi_override, self_harm:first_person, rule:hate:identity+attack, "
-        "rule:grooming:*",
+        "invisible_chars, bidi_override, self_harm:first_person, self_harm:topic, "
+        "rule:hate:identity+attack, rule:grooming:*",
         "broken.yaml:20: rule 'a': unknown reason 'nosuch': add it to salama/policy/i18n.py "
         "REASONS",
         "broken.yaml:22: rule 'c': when needs min_score (0..1) or flagged: true",

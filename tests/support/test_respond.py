@@ -116,3 +116,11 @@ def test_adult_audience_is_passed_through() -> None:
     )
     assert response is not None
     assert all(r.audience == "all" for r in response.resources)
+
+
+def test_a_search_naming_the_topic_gets_support_but_a_post_does_not() -> None:
+    from salama.support import TOPIC_SIGNAL
+
+    on_search = respond([TOPIC_SIGNAL], 0.0, country="MA", language="fr", surface="search")
+    assert on_search is not None and on_search.situation == "search"
+    assert respond([TOPIC_SIGNAL], 0.0, country="MA", language="fr", surface="post") is None

@@ -53,25 +53,33 @@ class BodySizeLimit:
                     await self._refuse(send, 413, "body_too_large", self._message())
                     return
         seen = 0
+        too_large = False
         started = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    too_large = True
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # The app may catch _TooLarge and answer 400 itself: answer 413 in its place.
             nonlocal started
+            if too_large:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._refuse(send, 413, "body_too_large", self._message())
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
             if not started:
                 await self._refuse(send, 413, "body_too_large", self._message())

@@ -307,6 +307,8 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
         c == "self_harm" and h.entry.severity >= 2 and w > 0.3 for (_, _, c), (w, h) in best.items()
     ):
         signals.append("self_harm:first_person")  # a first-person crisis phrase, not negated
+    if "self_harm_topic" in kinds or "self_harm" in kinds:
+        signals.append("self_harm:topic")  # suicide or self-harm named, as a subject
     # the model cannot read negation or quotation: damp what it says about attacks
     damped = {"hate", "threat"} if (negations or reported) else set()
     if countered:

@@ -47,7 +47,9 @@ GROOMING_KINDS = (
     "grooming_photo",
     "grooming_meet",
 )
-SIGNALS = frozenset({"identity", "negation", "counter", "hate_verb", *GROOMING_KINDS})
+SIGNALS = frozenset(
+    {"identity", "negation", "counter", "hate_verb", "self_harm_topic", *GROOMING_KINDS}
+)
 LANGS = frozenset({"ary", "ary_latn", "ar", "fr", "en", "any"})
 VIEWS = ("base", "latin", "arabizi")
 _PROCLITICS = frozenset(

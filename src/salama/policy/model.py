@@ -46,6 +46,7 @@ KNOWN_SIGNALS = (
     "invisible_chars",
     "bidi_override",
     "self_harm:first_person",
+    "self_harm:topic",
     "rule:hate:identity+attack",
 )
 SIGNAL_PREFIXES = ("rule:grooming:",)  # followed by the cues found: rule:grooming:age+private

@@ -6,7 +6,8 @@ safe-messaging text and the help lines for that person, best first) or None.
 
 It answers crisis language, not the topic: a first-person crisis phrase (the detector's
 ``self_harm:first_person`` signal) gets support on every surface; a search with a self-harm score
-of 0.5 or more gets support instead of results; a post that reports a suicide in the news (a high
+of 0.5 or more, or one that names the topic (signal ``self_harm:topic``), gets support instead
+of results; a post that reports a suicide in the news (a high
 score without the first-person signal) is not a person at risk, and gets None. The response is
 shown to the author; it is never a penalty and never tells anyone else.
 """
@@ -33,6 +34,7 @@ __all__ = [
     "SEARCH_THRESHOLD",
     "SITUATIONS",
     "SURFACES",
+    "TOPIC_SIGNAL",
     "Contact",
     "Resource",
     "ResourceBook",
@@ -46,6 +48,7 @@ __all__ = [
 ]
 
 FIRST_PERSON_SIGNAL = "self_harm:first_person"
+TOPIC_SIGNAL = "self_harm:topic"  # suicide or self-harm named as a subject
 SEARCH_THRESHOLD = 0.5
 SURFACES = frozenset({"comment", "dm", "post", "bio", "username", "search"})
 
@@ -105,7 +108,9 @@ def respond(
         )
     if FIRST_PERSON_SIGNAL in verdict_signals:
         situation = "first_person"  # also on search: the person spoke about themselves
-    elif surface == "search" and self_harm_score >= SEARCH_THRESHOLD:
+    elif surface == "search" and (
+        self_harm_score >= SEARCH_THRESHOLD or TOPIC_SIGNAL in verdict_signals
+    ):
         situation = "search"
     else:
         return None

@@ -77,7 +77,7 @@ def put_settings(
         caller.tenant_id, owner_id, data, expected_version=body.version
     )
     state.service.forget_owner(caller.tenant_id, owner_id)
-    old = {} if before is None else before.settings
+    old = SettingsBody().model_dump() if before is None else before.settings
     changed = sorted(k for k in data if old.get(k) != data[k])
     state.store.audit.append(
         caller.tenant_id,
