@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit install install-dev train eval bench clean
+.PHONY: run demo test lint typecheck unit install install-dev train eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
+	$(BIN)/salama serve
+
+demo: install
 	$(BIN)/salama demo
 
 lint: install-dev
