@@ -1,0 +1,162 @@
+"""Screen time: usage from app heartbeats, daily limits, breaks, sleep hours, unlocks, summaries.
+
+The pure core, no web or database imports. The flow the API runs for one user:
+
+    admitted = admit(events, now)                        # clamp client times; report the changes
+    intervals = device_intervals(stored_events)          # per device, deduplicated by key
+    usage = usage_at(intervals, now, tz)                 # today's minutes, continuous minutes
+    answer = status(limits=limits, minutes_used=usage.minutes_used,
+                    continuous_minutes=usage.continuous_minutes,
+                    unlocks=recent_unlocks, now=now, tz=tz)
+    answer.to_dict()                                     # locked? reminder? wind down? unlock how?
+
+and once a week ``weekly_summary(...)`` and ``summary_chart(summary, language)``.
+
+Modules: :mod:`~salama.wellbeing.ledger` (heartbeats to intervals to minutes per local day),
+:mod:`~salama.wellbeing.zones` (local days, zone changes, Africa/Casablanca's Ramadan shifts),
+:mod:`~salama.wellbeing.limits` (limits and defaults by age band),
+:mod:`~salama.wellbeing.unlocks` (who may unlock how; passcodes),
+:mod:`~salama.wellbeing.status` (the app's answer) and :mod:`~salama.wellbeing.summary`.
+Every function raises :class:`~salama.errors.InputError` for bad input, never anything else on
+purpose. See docs/wellbeing.md for the model and why the defaults are what they are.
+"""
+
+from salama.wellbeing.ledger import (
+    DEFAULT_CREDIT,
+    DEFAULT_MAX_AGE,
+    DEFAULT_MIN_BREAK,
+    DEFAULT_SKEW,
+    DEFAULT_TOLERANCE,
+    HEARTBEAT_EVERY,
+    Adjustment,
+    Admitted,
+    Event,
+    Heartbeat,
+    Interval,
+    SessionEvent,
+    Usage,
+    admit,
+    continuous_minutes,
+    device_intervals,
+    fetch_window,
+    minutes_by_local_day,
+    opens_by_local_day,
+    union,
+    usage_at,
+)
+from salama.wellbeing.limits import (
+    AGE_BANDS,
+    DEFAULT,
+    DEFAULT_BREAK_AFTER,
+    DEFAULT_DAILY_MINUTES,
+    DEFAULT_SLEEP,
+    WEEKDAYS,
+    AgeBand,
+    Limits,
+    SleepWindow,
+    allowance,
+    effective_band,
+    limits_for,
+)
+from salama.wellbeing.status import LIMIT_SOON_MINUTES, REMINDERS, Reminder, Status, status
+from salama.wellbeing.summary import (
+    LATE_NIGHT,
+    DaySummary,
+    WeeklySummary,
+    WeekTotals,
+    chart_language,
+    summary_chart,
+    weekly_summary,
+)
+from salama.wellbeing.unlocks import (
+    GRANT_MINUTES,
+    UNLOCK_METHODS,
+    ApprovalRequest,
+    Unlock,
+    UnlockMethod,
+    approve,
+    check_passcode,
+    grant_unlock,
+    hash_passcode,
+    request_approval,
+    unlock_methods,
+    unlock_with_passcode,
+    verify_passcode,
+)
+from salama.wellbeing.zones import (
+    DayPiece,
+    ZoneChange,
+    ZoneHistory,
+    ZoneLike,
+    day_bounds,
+    local_date,
+    split_by_local_day,
+)
+
+__all__ = [
+    "AGE_BANDS",
+    "DEFAULT",
+    "DEFAULT_BREAK_AFTER",
+    "DEFAULT_CREDIT",
+    "DEFAULT_DAILY_MINUTES",
+    "DEFAULT_MAX_AGE",
+    "DEFAULT_MIN_BREAK",
+    "DEFAULT_SKEW",
+    "DEFAULT_SLEEP",
+    "DEFAULT_TOLERANCE",
+    "GRANT_MINUTES",
+    "HEARTBEAT_EVERY",
+    "LATE_NIGHT",
+    "LIMIT_SOON_MINUTES",
+    "REMINDERS",
+    "UNLOCK_METHODS",
+    "WEEKDAYS",
+    "Adjustment",
+    "Admitted",
+    "AgeBand",
+    "ApprovalRequest",
+    "DayPiece",
+    "DaySummary",
+    "Event",
+    "Heartbeat",
+    "Interval",
+    "Limits",
+    "Reminder",
+    "SessionEvent",
+    "SleepWindow",
+    "Status",
+    "Unlock",
+    "UnlockMethod",
+    "Usage",
+    "WeekTotals",
+    "WeeklySummary",
+    "ZoneChange",
+    "ZoneHistory",
+    "ZoneLike",
+    "admit",
+    "allowance",
+    "approve",
+    "chart_language",
+    "check_passcode",
+    "continuous_minutes",
+    "day_bounds",
+    "device_intervals",
+    "effective_band",
+    "fetch_window",
+    "grant_unlock",
+    "hash_passcode",
+    "limits_for",
+    "local_date",
+    "minutes_by_local_day",
+    "opens_by_local_day",
+    "request_approval",
+    "split_by_local_day",
+    "status",
+    "summary_chart",
+    "union",
+    "unlock_methods",
+    "unlock_with_passcode",
+    "usage_at",
+    "verify_passcode",
+    "weekly_summary",
+]
