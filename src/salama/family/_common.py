@@ -56,7 +56,9 @@ def optional_datetime(value: object, name: str) -> datetime | None:
 
 def require_mapping(value: object, name: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise InputError(f"{name} must be an object", details={"code": "invalid_type", "field": name})
+        raise InputError(
+            f"{name} must be an object", details={"code": "invalid_type", "field": name}
+        )
     return value
 
 

@@ -67,9 +67,7 @@ def age_on(birth_date: date, on: date) -> int:
     _require_date(birth_date, "birth_date")
     _require_date(on, "on")
     if birth_date > on:
-        raise InputError(
-            "birth_date is in the future", details={"code": "birth_date_in_future"}
-        )
+        raise InputError("birth_date is in the future", details={"code": "birth_date_in_future"})
     # (2, 29) sorts after (2, 28): born 29 February, one is a year older from 1 March
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
@@ -94,6 +92,8 @@ def adult_on(birth_date: date) -> date:
     they were born on 29 February and that year is common."""
     _require_date(birth_date, "birth_date")
     year = birth_date.year + ADULT_AGE
+    if year > date.max.year:
+        raise InputError("birth_date is out of range", details={"code": "invalid_date"})
     try:
         return birth_date.replace(year=year)
     except ValueError:  # 29 February in a common year
@@ -103,5 +103,6 @@ def adult_on(birth_date: date) -> date:
 def _require_date(value: object, name: str) -> None:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise InputError(
-            f"{name} must be a date (not a datetime)", details={"code": "invalid_date", "field": name}
+            f"{name} must be a date (not a datetime)",
+            details={"code": "invalid_date", "field": name},
         )

@@ -124,9 +124,7 @@ def invite_qr_png(code: str, base_url: str | None = None, *, scale: int = 8) -> 
     of 4 modules, ``scale`` pixels per module, 1 to 40). Raises InputError as
     :func:`invite_payload`, or for a bad scale."""
     if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 40:
-        raise InputError(
-            "scale must be an integer from 1 to 40", details={"code": "invalid_scale"}
-        )
+        raise InputError("scale must be an integer from 1 to 40", details={"code": "invalid_scale"})
     qr = segno.make(invite_payload(code, base_url), error="m", micro=False)
     buffer = io.BytesIO()
     qr.save(buffer, kind="png", scale=scale, border=4)
