@@ -6,6 +6,7 @@ def test_public_api_is_pinned() -> None:
         [
             "CATEGORIES",
             "TASKS",
+            "Client",
             "DataError",
             "Detector",
             "InputError",
