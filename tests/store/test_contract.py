@@ -447,3 +447,56 @@ def test_shadow_results_keep_text_only_where_reviewable(store: Store) -> None:
     later = datetime.now(UTC) + timedelta(days=31)
     assert store.shadows.purge_expired(now=later) == 2
     assert store.shadows.list(t.id) == []
+
+
+def test_users_put_get_delete_and_isolation(store: Store) -> None:
+    from datetime import date
+
+    t = store.tenants.create_tenant("a")
+    other = store.tenants.create_tenant("b")
+    user, created = store.users.put(
+        t.id,
+        "u1",
+        age_band="teen_13_15",
+        birth_date=None,
+        country="MA",
+        language="ary",
+        timezone="Africa/Casablanca",
+    )
+    assert created and user.age_band == "teen_13_15"
+    again, created = store.users.put(
+        t.id,
+        "u1",
+        age_band="adult",
+        birth_date=date(2010, 2, 28),
+        country="MA",
+        language="ary",
+        timezone="Africa/Casablanca",
+    )
+    assert not created and again.birth_date == date(2010, 2, 28) and again.age_band is None
+    assert store.users.get(other.id, "u1") is None
+    assert set(store.users.get_many(t.id, ["u1", "nobody"])) == {"u1"}
+    kept = store.decisions.record_decision(
+        t.id,
+        surface="comment",
+        action="block",
+        categories={},
+        reasons=[],
+        text="x",
+        author_ref="u1",
+    )
+    assert store.users.delete(other.id, "u1") is False
+    assert store.users.get(t.id, "u1") is not None
+    assert store.users.delete(t.id, "u1") is True
+    assert store.users.get(t.id, "u1") is None
+    assert store.decisions.get(t.id, kept.id) is None
+    with pytest.raises(InputError):
+        store.users.put(
+            t.id,
+            "u2",
+            age_band=None,
+            birth_date=None,
+            country="MAR",
+            language=None,
+            timezone="UTC",
+        )

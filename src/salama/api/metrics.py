@@ -27,7 +27,8 @@ BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 class Metrics:
     def __init__(self) -> None:
-        disable_created_metrics()  # the *_created series only add noise to every scrape
+        # the *_created series only add noise to every scrape
+        disable_created_metrics()  # type: ignore[no-untyped-call,unused-ignore]
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "salama_http_requests",

@@ -41,9 +41,12 @@ from salama.store.repos import (
     SqlReviewStore,
     SqlShadowStore,
     SqlTenantStore,
+    SqlUserStore,
     StorageError,
     Tenant,
     TenantStore,
+    UserRecord,
+    UserStore,
 )
 
 __all__ = [
@@ -67,6 +70,8 @@ __all__ = [
     "Store",
     "Tenant",
     "TenantStore",
+    "UserRecord",
+    "UserStore",
     "make_engine",
     "migrate",
 ]
@@ -74,7 +79,7 @@ __all__ = [
 
 class Store:
     """Every repository over one engine: ``tenants``, ``decisions``, ``settings``, ``policies``,
-    ``review``, ``audit``, ``shadows``. Use as a context manager or call ``close()``
+    ``review``, ``audit``, ``shadows``, ``users``. Use as a context manager or call ``close()``
     (idempotent)."""
 
     tenants: TenantStore
@@ -84,6 +89,7 @@ class Store:
     review: ReviewStore
     audit: AuditLog
     shadows: ShadowStore
+    users: UserStore
 
     def __init__(self, engine: Engine) -> None:
         """Wrap an engine whose database is already migrated (``Store.open`` does both)."""
@@ -96,6 +102,7 @@ class Store:
         self.review = SqlReviewStore(db)
         self.audit = SqlAuditLog(db)
         self.shadows = SqlShadowStore(db)
+        self.users = SqlUserStore(db)
         self._closed = False
 
     @classmethod

@@ -71,7 +71,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def migrate(url: str, *, engine: Engine | None = None, revision: str = "head") -> None:
+def migrate(url: str, *, engine: Engine | None = None, revision: str = "heads") -> None:
     """Upgrade the database at ``url`` to ``revision`` (default: the newest). Idempotent.
 
     With ``engine`` the migration runs on one of its connections (so SQLite pragmas apply).

@@ -9,13 +9,14 @@ the migrated schema with this metadata on every backend.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -41,6 +42,7 @@ __all__ = [
     "ShadowResultRow",
     "TenantRow",
     "UTCDateTime",
+    "UserRow",
 ]
 
 # Stable constraint names, so that migrations can name what they create and drop.
@@ -220,3 +222,28 @@ class ShadowResultRow(Base):
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UserRow(Base):
+    """A host app's user, with the least Salama needs: an age band or a birth date (to end a
+    family pairing at 18), country, language, time zone. No name, no contact."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "age_band IS NULL OR age_band IN ('teen_13_15', 'teen_16_17', 'adult', 'unknown')",
+            name="age_band",
+        ),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    country: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

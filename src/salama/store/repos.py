@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import Engine, and_, delete, exists, func, select, update
@@ -41,6 +41,7 @@ from salama.store.models import (
     ReviewItemRow,
     ShadowResultRow,
     TenantRow,
+    UserRow,
 )
 
 __all__ = [
@@ -64,6 +65,8 @@ __all__ = [
     "StorageError",
     "Tenant",
     "TenantStore",
+    "UserRecord",
+    "UserStore",
 ]
 
 Role = Literal["app", "admin"]
@@ -159,6 +162,22 @@ class ShadowResult:
     text: str | None
     created_at: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A host app's user as Salama keeps it. ``age_band`` is what the host said, or None when it
+    gave a birth date instead (the band is then computed from the date, so it grows up)."""
+
+    tenant_id: str
+    user_id: str
+    age_band: str | None
+    birth_date: date | None
+    country: str | None
+    language: str | None
+    timezone: str
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +362,38 @@ class ReviewStore(Protocol):
 
     def mark_decided(self, tenant_id: str, item_id: str) -> ReviewItem:
         """Close the item; idempotent. Raises NotFoundError when it is not this tenant's."""
+        ...
+
+
+class UserStore(Protocol):
+    def put(
+        self,
+        tenant_id: str,
+        user_id: str,
+        *,
+        age_band: str | None,
+        birth_date: date | None,
+        country: str | None,
+        language: str | None,
+        timezone: str,
+    ) -> tuple[UserRecord, bool]:
+        """Create or replace the user; return it and whether it was created. Idempotent.
+
+        Exactly one of ``age_band`` and ``birth_date`` is kept (a birth date wins). Raises
+        InputError for over-long values, NotFoundError for an unknown tenant."""
+        ...
+
+    def get(self, tenant_id: str, user_id: str) -> UserRecord | None:
+        """The user, or None."""
+        ...
+
+    def get_many(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, UserRecord]:
+        """The users among ``user_ids`` that exist, by id (one query)."""
+        ...
+
+    def delete(self, tenant_id: str, user_id: str) -> bool:
+        """Delete the user and everything kept about them: rows that reference the user
+        (cascade) and the decisions they authored. Return whether the user existed."""
         ...
 
 
@@ -963,6 +1014,90 @@ class SqlReviewStore:
                 raise NotFoundError("no such review item", details={"item_id": item_id})
             row.status = "decided"
             return _review(row)
+
+
+def _user(row: UserRow) -> UserRecord:
+    return UserRecord(
+        row.tenant_id,
+        row.user_id,
+        row.age_band,
+        row.birth_date,
+        row.country,
+        row.language,
+        row.timezone,
+        row.created_at,
+        row.updated_at,
+    )
+
+
+class SqlUserStore:
+    """UserStore on SQLAlchemy."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def put(
+        self,
+        tenant_id: str,
+        user_id: str,
+        *,
+        age_band: str | None,
+        birth_date: date | None,
+        country: str | None,
+        language: str | None,
+        timezone: str,
+    ) -> tuple[UserRecord, bool]:
+        _check_str("user_id", user_id, 200)
+        _check_str("country", country, 2, required=False)
+        _check_str("language", language, 16, required=False)
+        _check_str("timezone", timezone, 64)
+        if birth_date is not None:
+            age_band = None
+        now = _now()
+        with self._db.write("the user was written twice at the same time") as s:
+            _require_tenant(s, tenant_id)
+            row = s.get(UserRow, (tenant_id, user_id))
+            created = row is None
+            if row is None:
+                row = UserRow(tenant_id=tenant_id, user_id=user_id, created_at=now)
+                s.add(row)
+            row.age_band = age_band
+            row.birth_date = birth_date
+            row.country = country
+            row.language = language
+            row.timezone = timezone
+            row.updated_at = now
+            s.flush()
+            return _user(row), created
+
+    def get(self, tenant_id: str, user_id: str) -> UserRecord | None:
+        with self._db.read() as s:
+            row = s.get(UserRow, (tenant_id, user_id))
+            return None if row is None else _user(row)
+
+    def get_many(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, UserRecord]:
+        ids = list(dict.fromkeys(user_ids))
+        if not ids:
+            return {}
+        with self._db.read() as s:
+            rows = s.scalars(
+                select(UserRow).where(UserRow.tenant_id == tenant_id, UserRow.user_id.in_(ids))
+            )
+            return {r.user_id: _user(r) for r in rows}
+
+    def delete(self, tenant_id: str, user_id: str) -> bool:
+        with self._db.write() as s:
+            s.execute(
+                delete(DecisionRow).where(
+                    DecisionRow.tenant_id == tenant_id, DecisionRow.author_ref == user_id
+                ),
+                execution_options={"synchronize_session": False},
+            )
+            row = s.get(UserRow, (tenant_id, user_id))
+            if row is None:
+                return False
+            s.delete(row)
+            return True
 
 
 def _audit(row: AuditRow) -> AuditEntry:
