@@ -133,7 +133,9 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         content_type = request.headers.get("content-type", "")
-        if request.method in ("POST", "PUT", "PATCH") and "json" not in content_type:
+        body_errors = [e for e in exc.errors() if tuple(e.get("loc", ()))[:1] == ("body",)]
+        writes = request.method in ("POST", "PUT", "PATCH")
+        if body_errors and writes and "json" not in content_type:
             return _response(
                 415,
                 "unsupported_media_type",

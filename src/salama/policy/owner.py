@@ -78,6 +78,11 @@ class OwnerSettings:
                     details={"code": "invalid_keyword", "index": i},
                 )
             term = " ".join(term.split())
+            if any(ord(ch) < 32 or ch == "\x7f" for ch in term):
+                raise InputError(
+                    f"keyword filter {i} contains a control character",
+                    details={"code": "invalid_keyword", "index": i},
+                )
             if len(term) > MAX_KEYWORD_CHARS:
                 raise InputError(
                     f"keyword filter {i} has {len(term)} characters; at most {MAX_KEYWORD_CHARS}",

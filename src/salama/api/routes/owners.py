@@ -18,7 +18,12 @@ from salama.service.checks import owner_settings_from_dict
 router = APIRouter(prefix="/v1/owners", tags=["owner settings"])
 
 Who = Literal["everyone", "followers", "no_one"]
-OwnerId = Path(min_length=1, max_length=200, description="The host app's id for the owner.")
+OwnerId = Path(
+    min_length=1,
+    max_length=200,
+    pattern=r"^[^\x00-\x1f]+$",
+    description="The host app's id for the owner.",
+)
 
 
 class SettingsBody(Input):
@@ -35,7 +40,9 @@ class SettingsBody(Input):
 
 class SettingsPut(Input):
     settings: SettingsBody
-    version: int = Field(ge=0, description="The version you read (0 when none were ever written).")
+    version: int = Field(
+        ge=0, le=2**31 - 1, description="The version you read (0 when none were ever written)."
+    )
 
 
 class SettingsOut(BaseModel):
