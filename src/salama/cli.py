@@ -194,6 +194,7 @@ def serve(
 
     import uvicorn
 
+    from salama.api.workers import reuse_port_supported, run_workers
     from salama.store import migrate
 
     for name, value in (("HOST", host), ("PORT", port), ("WORKERS", workers)):
@@ -208,6 +209,18 @@ def serve(
     address = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Salama {address}  (API docs: {address}/docs; database: {_safe_url(settings)})")
     typer.echo("Get an API key: .venv/bin/salama tenant create my-app")
+    if settings.workers > 1 and reuse_port_supported():
+        # One listening socket per process (SO_REUSEPORT): see salama.api.workers for why.
+        code = run_workers(
+            settings.host,
+            settings.port,
+            settings.workers,
+            settings.log_level,
+            log=lambda line: typer.echo(line, err=True),
+        )
+        if code:
+            raise typer.Exit(code=code)
+        return
     uvicorn.run(
         "salama.api.server:app",
         factory=True,
@@ -329,6 +342,58 @@ def key_revoke(
     finally:
         store.close()
     typer.echo(f"revoked {record.id} at {record.revoked_at}")
+
+
+family_app = typer.Typer(help="Family pairing: jobs.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Webhooks to host apps.", no_args_is_help=True)
+app.add_typer(family_app, name="family")
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@family_app.command("age-out")
+def family_age_out() -> None:
+    """End every pairing whose teen is 18 today in their own time zone (run it daily; family
+    requests also check the teen they touch)."""
+    from salama.service.family import FamilyService
+
+    store = _store()
+    try:
+        ended = FamilyService(store).age_out_all()
+    except SalamaError as exc:
+        _fail(exc)
+        return
+    finally:
+        store.close()
+    typer.echo(f"ended {ended} pairing(s) at 18")
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(
+    forever: Annotated[
+        bool, typer.Option("--forever", help="Keep delivering (every --interval seconds).")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 2.0,
+) -> None:
+    """Send the queued webhook events that are due (once, or --forever), with retries."""
+    import time
+
+    from salama.service.webhooks import WebhookDeliverer
+
+    store = _store()
+    deliverer = WebhookDeliverer(store)
+    try:
+        while True:
+            report = deliverer.deliver_due()
+            if not forever:
+                typer.echo(f"delivered {report.delivered}, failed {report.failed}")
+                return
+            time.sleep(max(0.1, interval))
+    except SalamaError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
 
 
 def main() -> None:

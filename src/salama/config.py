@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     decision_retention_days: int = Field(
         30, ge=1, le=365, description="Days a kept decision (and its text) lives before purge."
     )
+    webhook_delivery: bool = Field(
+        True,
+        description="Deliver queued webhook events from a background thread of each API "
+        "process (false: run `salama webhooks deliver --forever` instead).",
+    )
     metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Server log level."

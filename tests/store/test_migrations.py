@@ -21,6 +21,18 @@ TABLES = {
     "audit_log",
     "shadow_results",
     "users",
+    "family_invites",
+    "family_pairings",
+    "family_controls",
+    "family_attempts",
+    "webhooks",
+    "webhook_outbox",
+    "usage_events",
+    "usage_limits",
+    "usage_unlocks",
+    "unlock_requests",
+    "usage_passcodes",
+    "unlock_attempts",
 }
 
 

@@ -18,6 +18,8 @@ from salama.api.routes import ROUTERS
 from salama.config import Settings
 from salama.detect.detector import Detector
 from salama.service import CheckService
+from salama.service.family import FamilyService
+from salama.service.usage import UsageService
 from salama.store import Store
 
 __all__ = ["create_app"]
@@ -54,13 +56,27 @@ def create_app(
     metrics = Metrics()
     limiter = make_limiter(settings.rate_limit_per_minute, settings.redis_url)
     state = AppState(settings, store, service, metrics, limiter)
+    state.extras["usage"] = UsageService(store, redis_url=settings.redis_url)
+    family = FamilyService(store)  # family controls feed the screen-time limits
+    state.extras["family"] = family
+    state.extras["usage"].controls_provider = family.usage_limits
+    state.extras["usage"].parent_check = family.is_parent_of
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        delivery = None
+        if settings.webhook_delivery:
+            from salama.service.webhooks import DeliveryThread
+
+            delivery = DeliveryThread(store)
+            delivery.start()
         yield
+        if delivery is not None:
+            delivery.stop()
         close = getattr(limiter, "close", None)
         if close is not None:
             close()
+        state.extras["usage"].close()
         if owns_store:
             store.close()
 

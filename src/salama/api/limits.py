@@ -8,6 +8,7 @@ otherwise. Over the limit: 429 with ``Retry-After``.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -107,16 +108,16 @@ class RateLimiter(Protocol):
 
 
 class LocalRateLimiter:
-    """Per-process fixed windows."""
+    """Per-process fixed windows. ``clock`` (seconds) is the time source; tests pin it."""
 
     def __init__(self, limit: int, clock: Callable[[], float] = time.time) -> None:
         self.limit = limit
-        self._clock = clock
+        self.clock = clock
         self._counts: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def hit(self, key: str) -> tuple[bool, int]:
-        now = self._clock()
+        now = self.clock()
         window = int(now // WINDOW_SECONDS)
         retry = WINDOW_SECONDS - int(now % WINDOW_SECONDS)
         with self._lock:
@@ -130,33 +131,60 @@ class LocalRateLimiter:
         return count <= self.limit, retry
 
 
-class RedisRateLimiter:
-    """Fixed windows in Redis, shared by every process. Fails open (allows) if Redis is down,
-    and says so in the log: a rate limit should not take the safety checks down with it."""
+# INCR, and EXPIRE on the window's first hit, in one round trip and atomically (a key never
+# outlives its window by more than one window, even if a process dies between the two).
+_HIT_SCRIPT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
 
-    def __init__(self, url: str, limit: int, clock: Callable[[], float] = time.time) -> None:
+
+class RedisRateLimiter:
+    """Fixed windows in Redis (key ``<prefix><api key id>:<window>``), shared by every process.
+
+    Fails open (allows) if Redis is down, and says so in the log: a rate limit should not take
+    the safety checks down with it. After a failure it does not ask Redis again for
+    ``retry_after_error`` seconds, so that an outage costs one timeout per process and period,
+    not one per request (the API calls ``hit`` on its event loop)."""
+
+    def __init__(
+        self,
+        url: str,
+        limit: int,
+        clock: Callable[[], float] = time.time,
+        *,
+        prefix: str = "salama:rl:",
+        retry_after_error: float = 5.0,
+    ) -> None:
         import redis
 
         self.limit = limit
-        self._clock = clock
+        self.clock = clock
+        self.prefix = prefix
+        self.retry_after_error = retry_after_error
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._hit = self._redis.register_script(_HIT_SCRIPT)
         self._error = redis.RedisError
+        self._down_until = 0.0  # time.monotonic() before which Redis is not asked
 
     def hit(self, key: str) -> tuple[bool, int]:
-        now = self._clock()
+        now = self.clock()
         window = int(now // WINDOW_SECONDS)
         retry = WINDOW_SECONDS - int(now % WINDOW_SECONDS)
-        name = f"salama:rl:{key}:{window}"
-        try:
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.incr(name)
-            pipe.expire(name, WINDOW_SECONDS * 2)
-            count = int(pipe.execute()[0])
-        except self._error:
-            import logging
-
-            logging.getLogger("salama.api").warning("rate limit: Redis unavailable, allowing")
+        if self._down_until and time.monotonic() < self._down_until:
             return True, retry
+        try:
+            count = int(self._hit(keys=[f"{self.prefix}{key}:{window}"], args=[2 * WINDOW_SECONDS]))
+        except self._error as exc:
+            self._down_until = time.monotonic() + self.retry_after_error
+            logging.getLogger("salama.api").warning(
+                "rate limit: Redis unavailable (%s); allowing every request for %.0f s",
+                exc,
+                self.retry_after_error,
+            )
+            return True, retry
+        self._down_until = 0.0
         return count <= self.limit, retry
 
     def close(self) -> None:

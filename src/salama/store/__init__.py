@@ -17,6 +17,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 
 from salama.store.engine import DEFAULT_URL, make_engine, migrate
+from salama.store.family import FamilyStore, SqlFamilyStore, SqlWebhookStore, WebhookStore
 from salama.store.repos import (
     ApiKeyRecord,
     AuditEntry,
@@ -48,6 +49,7 @@ from salama.store.repos import (
     UserRecord,
     UserStore,
 )
+from salama.store.usage import SqlUsageStore, UsageStore
 
 __all__ = [
     "DEFAULT_URL",
@@ -57,6 +59,7 @@ __all__ = [
     "ConflictError",
     "DecisionRecord",
     "DecisionStore",
+    "FamilyStore",
     "NotFoundError",
     "OwnerSettings",
     "OwnerSettingsStore",
@@ -70,8 +73,10 @@ __all__ = [
     "Store",
     "Tenant",
     "TenantStore",
+    "UsageStore",
     "UserRecord",
     "UserStore",
+    "WebhookStore",
     "make_engine",
     "migrate",
 ]
@@ -90,6 +95,9 @@ class Store:
     audit: AuditLog
     shadows: ShadowStore
     users: UserStore
+    usage: UsageStore
+    family: FamilyStore
+    webhooks: WebhookStore
 
     def __init__(self, engine: Engine) -> None:
         """Wrap an engine whose database is already migrated (``Store.open`` does both)."""
@@ -103,6 +111,9 @@ class Store:
         self.audit = SqlAuditLog(db)
         self.shadows = SqlShadowStore(db)
         self.users = SqlUserStore(db)
+        self.family = SqlFamilyStore(db)
+        self.webhooks = SqlWebhookStore(db)
+        self.usage = SqlUsageStore(db)
         self._closed = False
 
     @classmethod

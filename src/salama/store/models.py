@@ -247,3 +247,244 @@ class UserRow(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# --- family pairing and webhooks (migration 0005) -------------------------------------------
+
+from sqlalchemy import ForeignKeyConstraint  # noqa: E402  (appended section)
+
+
+class FamilyInviteRow(Base):
+    """A parent's invite: the hash of its code only (``salama.family.hash_code``), never the
+    code. Deleting the parent (a user) deletes their invites."""
+
+    __tablename__ = "family_invites"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code_hash"),
+        ForeignKeyConstraint(
+            ["tenant_id", "parent_id"],
+            ["users.tenant_id", "users.user_id"],
+            ondelete="CASCADE",
+            name="fk_family_invites_parent_users",
+        ),
+        Index("ix_family_invites_tenant_id_parent_id", "tenant_id", "parent_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    parent_id: Mapped[str] = mapped_column(String(200))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class FamilyPairingRow(Base):
+    """A parent and a teen of one tenant; deleting either user deletes the link."""
+
+    __tablename__ = "family_pairings"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "parent_id"],
+            ["users.tenant_id", "users.user_id"],
+            ondelete="CASCADE",
+            name="fk_family_pairings_parent_users",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "teen_id"],
+            ["users.tenant_id", "users.user_id"],
+            ondelete="CASCADE",
+            name="fk_family_pairings_teen_users",
+        ),
+        Index("ix_family_pairings_tenant_id_teen_id", "tenant_id", "teen_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    parent_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    teen_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    since: Mapped[datetime]
+
+
+class FamilyControlsRow(Base):
+    """A teen's controls: ``ControlsState.to_dict()`` (passcode as its scrypt hash only), with
+    ``version`` for compare-and-set."""
+
+    __tablename__ = "family_controls"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "teen_id"],
+            ["users.tenant_id", "users.user_id"],
+            ondelete="CASCADE",
+            name="fk_family_controls_teen_users",
+        ),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    teen_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class FamilyAttemptRow(Base):
+    """One failed invite acceptance by an acting user: rows, not a counter, so that concurrent
+    failures in several processes never overwrite each other."""
+
+    __tablename__ = "family_attempts"
+    __table_args__ = (
+        Index("ix_family_attempts_tenant_id_user_id_at", "tenant_id", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+
+
+class WebhookRow(Base):
+    """A tenant's webhook: where to POST events, and the secret that signs them (kept as-is:
+    signing needs it)."""
+
+    __tablename__ = "webhooks"
+
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookOutboxRow(Base):
+    """An event waiting for delivery, written in the same transaction as the change."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        Index("ix_webhook_outbox_delivered_at_next_attempt_at", "delivered_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- screen time (salama.wellbeing), migration 0004 -----------------------------------------
+
+from sqlalchemy import Boolean, Float  # noqa: E402  (appended section)
+from sqlalchemy import ForeignKeyConstraint as _UsageFK  # noqa: E402
+
+
+def _usage_user_fk() -> _UsageFK:
+    return _UsageFK(
+        ["tenant_id", "user_id"], ["users.tenant_id", "users.user_id"], ondelete="CASCADE"
+    )
+
+
+class UsageEventRow(Base):
+    """A heartbeat or session start/stop, as admitted (clamped times already applied). Unique
+    per (tenant, user, device, key): the client's idempotency key."""
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        CheckConstraint("kind IN ('heartbeat', 'session')", name="kind"),
+        _usage_user_fk(),
+        UniqueConstraint("tenant_id", "user_id", "device_id", "key"),
+        Index("ix_usage_events_tenant_id_user_id_at", "tenant_id", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(200))
+    device_id: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    foreground: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]
+    received_at: Mapped[datetime]
+
+
+class UsageLimitsRow(Base):
+    """A user's own overrides of the band's defaults: only the keys set (daily_minutes,
+    weekdays, break_after, sleep); a key set to null turns that setting off."""
+
+    __tablename__ = "usage_limits"
+    __table_args__ = (_usage_user_fk(),)
+
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    settings: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class UsageUnlockRow(Base):
+    __tablename__ = "usage_unlocks"
+    __table_args__ = (
+        CheckConstraint(
+            "method IN ('own_passcode', 'parent_passcode', 'parent_approval')", name="method"
+        ),
+        _usage_user_fk(),
+        Index("ix_usage_unlocks_tenant_id_user_id_at", "tenant_id", "user_id", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(200))
+    granted_by: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(32))
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    rest_of_day: Mapped[bool] = mapped_column(Boolean)
+    minutes_used_at_grant: Mapped[float | None] = mapped_column(Float)
+    request_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    at: Mapped[datetime]
+
+
+class UnlockRequestRow(Base):
+    __tablename__ = "unlock_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved')", name="status"),
+        _usage_user_fk(),
+        Index("ix_unlock_requests_tenant_id_user_id", "tenant_id", "user_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    rest_of_day: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class UsagePasscodeRow(Base):
+    """The scrypt hash (PHC string) of a user's own passcode; never the passcode."""
+
+    __tablename__ = "usage_passcodes"
+    __table_args__ = (_usage_user_fk(),)
+
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hash: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+
+
+class UnlockAttemptRow(Base):
+    """Recent wrong unlock passcodes for a user (ISO times, at most the limit's count)."""
+
+    __tablename__ = "unlock_attempts"
+    __table_args__ = (_usage_user_fk(),)
+
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[list[Any]]
+    updated_at: Mapped[datetime]

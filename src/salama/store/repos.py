@@ -441,6 +441,11 @@ def _check_str(name: str, value: str | None, max_length: int, *, required: bool 
         raise InputError(f"{name} is longer than {max_length} characters")
 
 
+def _storable(text: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; SQLite can. Store the same thing on both.
+    return None if text is None else text.replace("\x00", "\ufffd")
+
+
 def _cap(limit: int) -> int:
     return max(0, min(limit, MAX_LIST))
 
@@ -624,7 +629,7 @@ class SqlDecisionStore:
             action=action,
             categories=dict(categories),
             reasons=list(reasons),
-            text=text if action in TEXT_KEPT_FOR else None,
+            text=_storable(text) if action in TEXT_KEPT_FOR else None,
             author_ref=author_ref,
             created_at=now,
             expires_at=now + retention,
@@ -932,7 +937,7 @@ class SqlShadowStore:
             live_action=live_action,
             candidate_action=candidate_action,
             scores=dict(scores),
-            text=text if keep else None,
+            text=_storable(text) if keep else None,
             created_at=now,
             expires_at=now + retention,
         )

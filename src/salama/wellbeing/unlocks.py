@@ -19,8 +19,10 @@ summary. :func:`grant_unlock` checks the rules; the passcode functions check the
 Passcodes are 4 to 8 digits; Arabic-Indic digits (٠-٩, ۰-۹) are read as 0-9, so a code typed on
 an Arabic keyboard matches the same code typed on a Latin one. A code of one repeated digit
 (0000) or a straight run (1234, 9876) is refused: those are the first a teen would try on a
-parent's code. Codes are stored as scrypt hashes (OWASP's parameters: N=2^17, r=8, p=1, a 16-byte
-salt) in PHC string form, and compared in constant time. A 4-digit code has 10,000 values, so a
+parent's code. Codes are stored as scrypt hashes (N=2^14, r=8, p=1: 16 MiB, about 50 ms, a
+16-byte salt; OWASP's 2^17 costs 128 MiB and half a second per attempt, too heavy for an API
+server, and buys little over a space this small: see docs/wellbeing.md) in PHC string form, and
+compared in constant time. A 4-digit code has 10,000 values, so a
 hash cannot protect it from someone who holds the hash: its strength is in the number of tries,
 and the API must limit wrong attempts (this module does not count them).
 """
@@ -65,7 +67,7 @@ UNLOCK_METHODS = ("own_passcode", "parent_passcode", "parent_approval")
 UnlockMethod = Literal["own_passcode", "parent_passcode", "parent_approval"]
 GRANT_MINUTES = (15, 30, 60)
 PASSCODE_DIGITS = (4, 8)
-SCRYPT_LOG_N = 17
+SCRYPT_LOG_N = 14
 _SCRYPT_R = 8
 _SCRYPT_P = 1
 _SALT_BYTES = 16
@@ -380,8 +382,8 @@ def _scrypt(code: str, salt: bytes, log_n: int, r: int, p: int, length: int) -> 
 
 def hash_passcode(passcode: str, *, log_n: int = SCRYPT_LOG_N) -> str:
     """The string to store for ``passcode`` (checked with :func:`check_passcode` first):
-    ``$scrypt$ln=17,r=8,p=1$<salt>$<hash>`` (base64, no padding). ``log_n`` (10 to 20) sets the
-    cost; the default takes about half a second and 128 MiB; tests may pass less. Raises
+    ``$scrypt$ln=14,r=8,p=1$<salt>$<hash>`` (base64, no padding). ``log_n`` (10 to 20) sets the
+    cost; the default takes about 50 ms and 16 MiB; tests may pass less. Raises
     InputError for a passcode that breaks the rules or a ``log_n`` out of range."""
     code = check_passcode(passcode)
     if not 10 <= log_n <= 20:

@@ -2,6 +2,32 @@
 
 from fastapi import APIRouter
 
-from salama.api.routes import check, health, owners
+from salama.api.routes import (
+    audit,
+    check,
+    decisions,
+    family,
+    health,
+    keys,
+    owners,
+    policies,
+    resources,
+    usage,
+    users,
+    webhooks,
+)
 
-ROUTERS: list[APIRouter] = [check.router, owners.router, health.router]
+ROUTERS: list[APIRouter] = [
+    check.router,
+    owners.router,
+    users.router,
+    usage.router,
+    family.router,
+    webhooks.router,
+    policies.router,
+    decisions.router,
+    resources.router,
+    keys.router,
+    audit.router,
+    health.router,
+]

@@ -1,0 +1,347 @@
+"""The family flow: ``salama.family`` (pure rules) joined to the store, for the API and the CLI.
+
+Every change (invite, accept, controls, unpair, age-out) is written with its audit entry and its
+webhook events (``webhook_outbox``) in one transaction (see ``salama.store.family``). Each call
+that touches a teen first ends that teen's pairings if the teen is 18 today (the lazy age-out;
+``salama family age-out`` runs the same check for every teen of every tenant).
+
+    svc = FamilyService(store)
+    new = svc.create_invite(tenant, parent_id, actor=...)   # new.code: show once
+    svc.accept(tenant, code, teen_id, actor=...)            # counted by INVITE_ATTEMPTS
+    svc.update_controls(tenant, teen_id, parent_id, {...}, actor=...)
+    svc.controls_for(tenant, teen_id)                        # Controls | None (policy, limits)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, time
+from typing import Any
+
+from salama.errors import ConflictError, InputError, NotFoundError, SalamaError, StorageError
+from salama.family import (
+    INVITE_ATTEMPTS,
+    Controls,
+    ControlsState,
+    FamilyEvent,
+    NewInvite,
+    Pairing,
+    accept_invite,
+    aged_out,
+    apply_update,
+    create_invite,
+    drop_parent,
+    hash_code,
+    unpair,
+)
+from salama.family.ages import age_band, local_today
+from salama.store import Store, UserRecord
+from salama.store.family import Audit
+from salama.wellbeing.limits import Limits, SleepWindow
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+__all__ = ["FamilyService", "NotAllowed"]
+
+
+class NotAllowed(SalamaError):
+    """The acting user may not do this to that teen (the API answers 403 ``not_paired``)."""
+
+    code = "not_paired"
+
+
+def _band(user: UserRecord, now: datetime) -> str:
+    if user.birth_date is not None:
+        return age_band(user.birth_date, local_today(now, user.timezone))
+    return user.age_band or "unknown"
+
+
+class FamilyService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _user(self, tenant_id: str, user_id: str) -> UserRecord:
+        user = self.store.users.get(tenant_id, user_id)
+        if user is None:
+            raise NotFoundError(
+                "no such user: register them with PUT /v1/users/{user_id} first",
+                details={"code": "user_not_found", "user_id": user_id},
+            )
+        return user
+
+    def check_aged_out(self, tenant_id: str, teen_id: str, now: datetime | None = None) -> int:
+        """End the teen's pairings if the teen is 18 today in their time zone; how many ended."""
+        now = now or datetime.now(UTC)
+        pairings = self.store.family.pairings_of_teen(tenant_id, teen_id)
+        if not pairings:
+            return 0
+        user = self.store.users.get(tenant_id, teen_id)
+        if user is None or user.birth_date is None:
+            return 0  # no birth date: nothing to count from (pairing needed one)
+        events = aged_out(pairings, {teen_id: user.birth_date}, {teen_id: user.timezone}, now)
+        return self._end_aged_out(tenant_id, pairings, events)
+
+    def _end_aged_out(
+        self, tenant_id: str, pairings: list[Pairing], events: list[FamilyEvent]
+    ) -> int:
+        if not events:
+            return 0
+        ending = {(e.parent_id, e.teen_id) for e in events}
+        ended = [p for p in pairings if (p.parent_id, p.teen_id) in ending]
+        teens = sorted({p.teen_id for p in ended})
+        return self.store.family.end_pairings(
+            ended,
+            dict.fromkeys(teens),  # an adult keeps no controls
+            events,
+            Audit(
+                actor="system:age-out",
+                action="family.age_out",
+                target=None,
+                details={"teens": len(teens), "pairings": len(ended)},
+            ),
+        )
+
+    def age_out(self, tenant_id: str, now: datetime | None = None) -> int:
+        """End every pairing of the tenant whose teen is 18 today; how many ended."""
+        now = now or datetime.now(UTC)
+        pairings = self.store.family.all_pairings(tenant_id)
+        if not pairings:
+            return 0
+        users = self.store.users.get_many(tenant_id, [p.teen_id for p in pairings])
+        known = [
+            p for p in pairings if p.teen_id in users and users[p.teen_id].birth_date is not None
+        ]
+        births = {tid: u.birth_date for tid, u in users.items() if u.birth_date is not None}
+        zones = {tid: u.timezone for tid, u in users.items()}
+        events = aged_out(known, births, zones, now)
+        return self._end_aged_out(tenant_id, known, events)
+
+    def age_out_all(self, now: datetime | None = None) -> int:
+        return sum(self.age_out(t.id, now) for t in self.store.tenants.list_tenants())
+
+    # --- invites ---------------------------------------------------------------------------
+
+    def create_invite(
+        self, tenant_id: str, parent_id: str, *, actor: str, now: datetime | None = None
+    ) -> NewInvite:
+        """A new invite from a registered adult. Raises NotFoundError ``user_not_found``,
+        InputError ``parent_not_adult``, ConflictError ``too_many_invites``."""
+        now = now or datetime.now(UTC)
+        parent = self._user(tenant_id, parent_id)
+        if _band(parent, now) != "adult":
+            raise InputError(
+                "only an adult can invite a teen to pair", details={"code": "parent_not_adult"}
+            )
+        live = self.store.family.invites_of(tenant_id, parent_id)
+        for _ in range(3):  # a clash of two codes in one tenant is rare: try again
+            new = create_invite(tenant_id, parent_id, now, live_invites=live, parent_band="adult")
+            try:
+                self.store.family.add_invite(
+                    new.invite,
+                    Audit(actor, "family.invite", f"user:{parent_id}", {"expires_at": _iso(new)}),
+                )
+            except ConflictError:
+                continue
+            return new
+        raise ConflictError("could not make a unique code; try again", details={"code": "retry"})
+
+    def accept(
+        self, tenant_id: str, code: str, teen_id: str, *, actor: str, now: datetime | None = None
+    ) -> Pairing:
+        """The teen ``teen_id`` accepts the invite with ``code``. Every refusal counts as a failed
+        attempt of ``teen_id``; at INVITE_ATTEMPTS (10 per 15 minutes) InputError
+        ``too_many_attempts`` with ``retry_after_s``, before anything is looked at."""
+        now = now or datetime.now(UTC)
+        since = now - INVITE_ATTEMPTS.window
+        INVITE_ATTEMPTS.check(self.store.family.failures(tenant_id, teen_id, since), now)
+        try:
+            self.check_aged_out(tenant_id, teen_id, now)
+            code_hash = hash_code(code, tenant_id)
+            invite = self.store.family.find_invite(tenant_id, code_hash)
+            teen = self._user(tenant_id, teen_id)
+            acc = accept_invite(
+                invite,
+                tenant_id=tenant_id,
+                teen_id=teen_id,
+                teen_birth_date=teen.birth_date,
+                teen_time_zone=teen.timezone,
+                teen_pairings=self.store.family.pairings_of_teen(tenant_id, teen_id),
+                now=now,
+            )
+            self.store.family.accept(
+                acc.invite,
+                acc.pairing,
+                [acc.event],
+                Audit(
+                    actor,
+                    "family.accept",
+                    f"user:{teen_id}",
+                    {"parent_id": acc.pairing.parent_id},
+                ),
+            )
+        except SalamaError as exc:
+            if not isinstance(exc, StorageError):
+                self.store.family.record_failure(tenant_id, teen_id, now, since)
+            raise
+        return acc.pairing
+
+    # --- controls --------------------------------------------------------------------------
+
+    def state(self, tenant_id: str, teen_id: str) -> ControlsState:
+        stored = self.store.family.controls(tenant_id, teen_id)
+        return stored or ControlsState(tenant_id, teen_id)
+
+    def controls_for(self, tenant_id: str, teen_id: str) -> Controls | None:
+        """The controls in force for a paired teen, None when the teen has no parent (or is no
+        longer a teen). For the policy (check route) and the screen-time limits."""
+        self.check_aged_out(tenant_id, teen_id)
+        if not self.store.family.pairings_of_teen(tenant_id, teen_id):
+            return None
+        stored = self.store.family.controls(tenant_id, teen_id)
+        return None if stored is None else stored.controls
+
+    def usage_limits(self, tenant_id: str, user: UserRecord, limits: Limits) -> Limits | None:
+        """``UsageService.controls_provider``: the user's limits with a parent's controls
+        applied (each day the stricter of the two; the parent's sleep hours when set), or None
+        when no parent set any."""
+        controls = self.controls_for(tenant_id, user.user_id)
+        if controls is None:
+            return None
+        daily = []
+        for name, own in zip(WEEKDAYS, limits.daily, strict=True):
+            theirs = controls.weekday_limits.get(name, controls.daily_limit_minutes)
+            daily.append(own if theirs is None else theirs if own is None else min(own, theirs))
+        sleep = limits.sleep
+        if controls.sleep_hours is not None:
+            sleep = SleepWindow(
+                time.fromisoformat(controls.sleep_hours.start),
+                time.fromisoformat(controls.sleep_hours.end),
+            )
+        if tuple(daily) == limits.daily and sleep == limits.sleep:
+            return None
+        return replace(limits, daily=tuple(daily), sleep=sleep)
+
+    def is_parent_of(self, tenant_id: str, parent_id: str, teen_id: str) -> bool:
+        """True when ``parent_id`` is paired with ``teen_id`` now."""
+        self.check_aged_out(tenant_id, teen_id)
+        return any(
+            p.parent_id == parent_id for p in self.store.family.pairings_of_teen(tenant_id, teen_id)
+        )
+
+    def read_controls(self, tenant_id: str, teen_id: str, acting_user_id: str) -> ControlsState:
+        """The teen's controls, for the teen or a paired parent (NotAllowed otherwise)."""
+        self._user(tenant_id, teen_id)
+        self.check_aged_out(tenant_id, teen_id)
+        if acting_user_id != teen_id:
+            pairings = self.store.family.pairings_of_teen(tenant_id, teen_id)
+            if not any(p.parent_id == acting_user_id for p in pairings):
+                raise NotAllowed("only the teen or a paired parent may read these controls")
+        return self.state(tenant_id, teen_id)
+
+    def update_controls(
+        self,
+        tenant_id: str,
+        teen_id: str,
+        parent_id: str,
+        changes: Mapping[str, Any],
+        *,
+        actor: str,
+        expected_version: int | None = None,
+        now: datetime | None = None,
+    ) -> ControlsState:
+        """A paired parent changes controls. ``expected_version`` (optional): the version read;
+        a stale one is ConflictError ``stale_version``. NotAllowed for anyone but a paired
+        parent."""
+        now = now or datetime.now(UTC)
+        self._user(tenant_id, teen_id)
+        self.check_aged_out(tenant_id, teen_id, now)
+        pairings = self.store.family.pairings_of_teen(tenant_id, teen_id)
+        if not any(p.parent_id == parent_id for p in pairings):
+            raise NotAllowed("only a paired parent may set this teen's controls")
+        state = self.state(tenant_id, teen_id)
+        if expected_version is not None and expected_version != state.version:
+            raise ConflictError(
+                "the controls changed since they were read; read again and retry",
+                details={"code": "stale_version", "version": state.version},
+            )
+        new_state, event = apply_update(state, changes, parent_id, now, pairings=pairings)
+        if event is None:
+            return state
+        self.store.family.save_controls(
+            new_state,
+            expected_version=state.version,
+            by_parent=parent_id,
+            events=[event],
+            audit=Audit(
+                actor,
+                "family.controls",
+                f"user:{teen_id}",
+                {"fields": list(event.details.get("fields", ())), "version": new_state.version},  # type: ignore[call-overload]
+            ),
+        )
+        return new_state
+
+    # --- unpairing and links ---------------------------------------------------------------
+
+    def unpair(
+        self,
+        tenant_id: str,
+        teen_id: str,
+        parent_id: str,
+        acting_user_id: str,
+        *,
+        actor: str,
+        now: datetime | None = None,
+    ) -> FamilyEvent:
+        """Either side ends the pairing; the other side is notified. NotFoundError
+        ``not_paired`` when there is no such pairing, NotAllowed for anyone else."""
+        now = now or datetime.now(UTC)
+        self.check_aged_out(tenant_id, teen_id, now)
+        pairing = next(
+            (
+                p
+                for p in self.store.family.pairings_of_teen(tenant_id, teen_id)
+                if p.parent_id == parent_id
+            ),
+            None,
+        )
+        if pairing is None:
+            raise NotFoundError("no such pairing", details={"code": "not_paired"})
+        if acting_user_id not in (parent_id, teen_id):
+            raise NotAllowed("only the parent or the teen may end this pairing")
+        event = unpair(pairing, by=acting_user_id, now=now)
+        state = self.store.family.controls(tenant_id, teen_id)
+        controls: dict[str, ControlsState | None] = {}
+        if state is not None:
+            controls[teen_id] = drop_parent(state, parent_id)
+        ended = self.store.family.end_pairings(
+            [pairing],
+            controls,
+            [event],
+            Audit(actor, "family.unpair", f"user:{teen_id}", {"parent_id": parent_id}),
+        )
+        if not ended:
+            raise NotFoundError("no such pairing", details={"code": "not_paired"})
+        return event
+
+    def links(self, tenant_id: str, user_id: str, acting_user_id: str) -> dict[str, list[Pairing]]:
+        """A user's pairings as a parent (their teens) and as a teen (their parents), for the
+        user or someone paired with them."""
+        self._user(tenant_id, user_id)
+        self.check_aged_out(tenant_id, user_id)
+        as_parent = self.store.family.pairings_of_parent(tenant_id, user_id)
+        for p in as_parent:
+            self.check_aged_out(tenant_id, p.teen_id)
+        as_parent = self.store.family.pairings_of_parent(tenant_id, user_id)
+        as_teen = self.store.family.pairings_of_teen(tenant_id, user_id)
+        related = {p.teen_id for p in as_parent} | {p.parent_id for p in as_teen}
+        if acting_user_id != user_id and acting_user_id not in related:
+            raise NotAllowed("only the user or someone paired with them may read their links")
+        return {"as_parent": as_parent, "as_teen": as_teen}
+
+
+def _iso(new: NewInvite) -> str:
+    return new.invite.expires_at.isoformat()
