@@ -141,7 +141,7 @@ async def check(body: CheckIn, caller: Caller, state: State) -> SafeJSONResponse
     """Check one text: the decision (with its reasons in ar/fr/en), the verdict, and help
     resources when the action is ``support``."""
     # On the event loop, not in a worker thread: a check is CPU work (about 0.5 ms) and, for a
-    # decision worth keeping, one short write. With one process per core, a thread adds only
+    # decision worth keeping, a short write or two. With one process per core, a thread adds only
     # hand-offs and GIL contention, and under load a thread waits for the GIL after each database
     # call: measured, the inline check costs less CPU and has the shorter tail, on SQLite and on
     # PostgreSQL (docs/benchmarks.md). The answer goes out after the write has committed.
