@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from salama.errors import InputError
 from salama.family._common import require_aware
+from salama.wellbeing.zones import zone as wellbeing_zone
 
 __all__ = [
     "ADULT_AGE",
@@ -38,21 +39,13 @@ BANDS: tuple[AgeBand, ...] = ("teen_13_15", "teen_16_17", "adult")
 TEEN_BANDS: tuple[AgeBand, ...] = ("teen_13_15", "teen_16_17")
 MIN_AGE = 13
 ADULT_AGE = 18
-_MAX_ZONE_CHARS = 64
 
 
 def zone(time_zone: str) -> ZoneInfo:
     """The IANA zone named ``time_zone`` (``Africa/Casablanca``). Raises InputError
-    (``details["code"] == "invalid_time_zone"``) for a name that is not one."""
-    if isinstance(time_zone, str) and 0 < len(time_zone) <= _MAX_ZONE_CHARS:
-        try:
-            return ZoneInfo(time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    raise InputError(
-        f"unknown time zone {time_zone!r}: use an IANA name such as Africa/Casablanca",
-        details={"code": "invalid_time_zone"},
-    )
+    (``details["code"] == "invalid_time_zone"``) for a name that is not one. The one validator
+    is :func:`salama.wellbeing.zones.zone`; this name stays for the family API."""
+    return wellbeing_zone(time_zone)
 
 
 def local_today(now: datetime, time_zone: str) -> date:

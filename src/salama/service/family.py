@@ -35,7 +35,7 @@ from salama.family import (
     hash_code,
     unpair,
 )
-from salama.family.ages import age_band, local_today
+from salama.service.users import band_of
 from salama.store import Store, UserRecord
 from salama.store.family import Audit
 from salama.wellbeing.limits import Limits, SleepWindow
@@ -49,12 +49,6 @@ class NotAllowed(SalamaError):
     """The acting user may not do this to that teen (the API answers 403 ``not_paired``)."""
 
     code = "not_paired"
-
-
-def _band(user: UserRecord, now: datetime) -> str:
-    if user.birth_date is not None:
-        return age_band(user.birth_date, local_today(now, user.timezone))
-    return user.age_band or "unknown"
 
 
 class FamilyService:
@@ -72,13 +66,25 @@ class FamilyService:
             )
         return user
 
-    def check_aged_out(self, tenant_id: str, teen_id: str, now: datetime | None = None) -> int:
-        """End the teen's pairings if the teen is 18 today in their time zone; how many ended."""
+    def check_aged_out(
+        self,
+        tenant_id: str,
+        teen_id: str,
+        now: datetime | None = None,
+        *,
+        pairings: list[Pairing] | None = None,
+        user: UserRecord | None = None,
+    ) -> int:
+        """End the teen's pairings if the teen is 18 today in their time zone; how many ended.
+        A caller that has already read the teen's ``pairings`` or ``user`` passes them in (no
+        second read)."""
         now = now or datetime.now(UTC)
-        pairings = self.store.family.pairings_of_teen(tenant_id, teen_id)
+        if pairings is None:
+            pairings = self.store.family.pairings_of_teen(tenant_id, teen_id)
         if not pairings:
             return 0
-        user = self.store.users.get(tenant_id, teen_id)
+        if user is None:
+            user = self.store.users.get(tenant_id, teen_id)
         if user is None or user.birth_date is None:
             return 0  # no birth date: nothing to count from (pairing needed one)
         events = aged_out(pairings, {teen_id: user.birth_date}, {teen_id: user.timezone}, now)
@@ -131,7 +137,7 @@ class FamilyService:
         InputError ``parent_not_adult``, ConflictError ``too_many_invites``."""
         now = now or datetime.now(UTC)
         parent = self._user(tenant_id, parent_id)
-        if _band(parent, now) != "adult":
+        if band_of(parent, now) != "adult":
             raise InputError(
                 "only an adult can invite a teen to pair", details={"code": "parent_not_adult"}
             )
@@ -197,9 +203,12 @@ class FamilyService:
     def controls_for(self, tenant_id: str, teen_id: str) -> Controls | None:
         """The controls in force for a paired teen, None when the teen has no parent (or is no
         longer a teen). For the policy (check route) and the screen-time limits."""
-        self.check_aged_out(tenant_id, teen_id)
-        if not self.store.family.pairings_of_teen(tenant_id, teen_id):
-            return None
+        return self._controls(tenant_id, teen_id, None)
+
+    def _controls(self, tenant_id: str, teen_id: str, user: UserRecord | None) -> Controls | None:
+        pairings = self.store.family.pairings_of_teen(tenant_id, teen_id)
+        if not pairings or self.check_aged_out(tenant_id, teen_id, pairings=pairings, user=user):
+            return None  # no parent, or the pairings just ended at 18
         stored = self.store.family.controls(tenant_id, teen_id)
         return None if stored is None else stored.controls
 
@@ -207,7 +216,7 @@ class FamilyService:
         """``UsageService.controls_provider``: the user's limits with a parent's controls
         applied (each day the stricter of the two; the parent's sleep hours when set), or None
         when no parent set any."""
-        controls = self.controls_for(tenant_id, user.user_id)
+        controls = self._controls(tenant_id, user.user_id, user)
         if controls is None:
             return None
         daily = []
@@ -226,10 +235,10 @@ class FamilyService:
 
     def is_parent_of(self, tenant_id: str, parent_id: str, teen_id: str) -> bool:
         """True when ``parent_id`` is paired with ``teen_id`` now."""
-        self.check_aged_out(tenant_id, teen_id)
-        return any(
-            p.parent_id == parent_id for p in self.store.family.pairings_of_teen(tenant_id, teen_id)
-        )
+        pairings = self.store.family.pairings_of_teen(tenant_id, teen_id)
+        if not pairings or self.check_aged_out(tenant_id, teen_id, pairings=pairings):
+            return False
+        return any(p.parent_id == parent_id for p in pairings)
 
     def read_controls(self, tenant_id: str, teen_id: str, acting_user_id: str) -> ControlsState:
         """The teen's controls, for the teen or a paired parent (NotAllowed otherwise)."""

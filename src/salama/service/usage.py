@@ -34,8 +34,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from salama.errors import ConflictError, InputError, NotFoundError
-from salama.family.ages import age_band, local_today
 from salama.family.attempts import UNLOCK_ATTEMPTS
+from salama.service.users import band_of
 from salama.store import Store, UserRecord
 from salama.store.usage import NewUsageEvent, UnlockRecord, UsageEventRecord
 from salama.wellbeing import (
@@ -87,13 +87,6 @@ ParentCheck = Callable[[str, str, str], bool]
 
 def _nobody_is_paired(_tenant_id: str, _parent_id: str, _teen_id: str) -> bool:
     return False
-
-
-def band_of(user: UserRecord, now: datetime) -> str:
-    """The user's band at ``now``: from the birth date in their zone, else as the host said."""
-    if user.birth_date is not None:
-        return age_band(user.birth_date, local_today(now, user.timezone))
-    return user.age_band or "unknown"
 
 
 @dataclass(frozen=True, slots=True)

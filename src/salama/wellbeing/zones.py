@@ -42,26 +42,27 @@ __all__ = [
     "zone",
 ]
 
+MAX_ZONE_CHARS = 64  # the longest IANA name is 32; the store's column holds 64
 _TICK = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def zone(tz: str | ZoneInfo) -> ZoneInfo:
     """The ZoneInfo for an IANA name ("Africa/Casablanca"). Raises InputError (details code
-    ``unknown_time_zone``) for a name the tz database does not know; names are case-sensitive."""
+    ``invalid_time_zone``) for a name the tz database does not know; names are case-sensitive."""
     if isinstance(tz, ZoneInfo):
         return tz
-    if not isinstance(tz, str):
+    if not isinstance(tz, str) or not 0 < len(tz) <= MAX_ZONE_CHARS:
         raise InputError(
             f"a time zone is an IANA name such as 'Africa/Casablanca', not {tz!r}",
-            details={"code": "unknown_time_zone"},
+            details={"code": "invalid_time_zone"},
         )
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InputError(
             f"unknown time zone {tz!r}: use an IANA name such as 'Africa/Casablanca'",
-            details={"code": "unknown_time_zone", "zone": tz},
+            details={"code": "invalid_time_zone", "zone": tz},
         ) from None
 
 

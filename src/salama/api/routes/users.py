@@ -15,6 +15,7 @@ from salama.api.errors import ApiError
 from salama.api.schemas import ERROR_RESPONSES, AgeBand, Input
 from salama.errors import InputError
 from salama.family.ages import age_band, local_today, zone
+from salama.service.users import band_of
 from salama.store import UserRecord
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
@@ -55,18 +56,10 @@ class UserOut(BaseModel):
     updated_at: datetime
 
 
-def effective_band(user: UserRecord, now: datetime | None = None) -> str:
-    """The user's band today: from the birth date in their time zone, else as the host said."""
-    if user.birth_date is not None:
-        today = local_today(now or datetime.now(UTC), user.timezone)
-        return age_band(user.birth_date, today)
-    return user.age_band or "unknown"
-
-
 def _out(user: UserRecord) -> UserOut:
     data: dict[str, Any] = {
         "user_id": user.user_id,
-        "age_band": effective_band(user),
+        "age_band": band_of(user),
         "birth_date": user.birth_date,
         "country": user.country,
         "language": user.language,
