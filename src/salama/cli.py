@@ -380,7 +380,7 @@ def webhooks_deliver(
     from salama.service.webhooks import WebhookDeliverer
 
     store = _store()
-    deliverer = WebhookDeliverer(store)
+    deliverer = WebhookDeliverer(store, allow_private=_settings().webhook_allow_private)
     try:
         while True:
             report = deliverer.deliver_due()

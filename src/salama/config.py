@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         description="Deliver queued webhook events from a background thread of each API "
         "process (false: run `salama webhooks deliver --forever` instead).",
     )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Let webhook URLs reach private, loopback, link-local and metadata addresses "
+        "(refused by default: a webhook must not be a way into the server's own network).",
+    )
     metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Server log level."

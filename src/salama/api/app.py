@@ -58,6 +58,7 @@ def create_app(
     state = AppState(settings, store, service, metrics, limiter)
     state.extras["usage"] = UsageService(store, redis_url=settings.redis_url)
     family = FamilyService(store)  # family controls feed the screen-time limits
+    service.family = family.policy_source(settings.settings_cache_seconds)  # ... and checks
     state.extras["family"] = family
     state.extras["usage"].controls_provider = family.usage_limits
     state.extras["usage"].parent_check = family.is_parent_of
@@ -68,7 +69,7 @@ def create_app(
         if settings.webhook_delivery:
             from salama.service.webhooks import DeliveryThread
 
-            delivery = DeliveryThread(store)
+            delivery = DeliveryThread(store, allow_private=settings.webhook_allow_private)
             delivery.start()
         yield
         if delivery is not None:

@@ -26,6 +26,7 @@ from salama.detect.lexicon import GROOMING_KINDS
 from salama.detect.verdict import Verdict
 from salama.errors import InputError
 from salama.policy import i18n
+from salama.policy.family import FamilyRules, load_family_policy, strictness_reason
 from salama.policy.model import (
     AUDIENCES,
     SEVERITY,
@@ -64,6 +65,7 @@ def evaluate(
     author_is_follower: bool | None = None,
     text: str | Normalized | None = None,
     lang: str | None = None,
+    family: FamilyRules | None = None,
 ) -> Decision:
     """The Decision for ``verdict`` on ``surface``, written by ``author_band`` for ``reader_band``.
 
@@ -71,7 +73,10 @@ def evaluate(
     keyword filters and the surface is a comment or a message. ``lang`` is the author's language
     for the nudge prompt; by default the Verdict's. Raises InputError for an unknown surface or
     audience, for a followers-only owner setting without ``author_is_follower``, and for keyword
-    filters without ``text``."""
+    filters without ``text``.
+
+    ``family`` carries what a paired teen's parent set (see :mod:`salama.policy.family`): rules
+    that fire only because of it are named ``family-...``; it never makes a decision milder."""
     if surface not in SURFACES:
         raise InputError(
             f"unknown surface {surface!r}; one of: {', '.join(SURFACES)}",
@@ -86,12 +91,32 @@ def evaluate(
     author, reader = band_of(author_band), band_of(reader_band)
 
     fired = [rule for rule in policy.rules if _fires(rule, verdict, surface, author, reader)]
+    strict: list[Rule] = []
+    if family is not None:
+        f_author, f_reader = family.bands(surface, author, reader)
+        if (f_author, f_reader) != (author, reader):
+            ids = {rule.id for rule in fired}
+            strict = [
+                rule
+                for rule in policy.rules
+                if rule.id not in ids and _fires(rule, verdict, surface, f_author, f_reader)
+            ]
+        if family.restricted_search and surface == "search":
+            fired += [
+                rule
+                for rule in load_family_policy().rules
+                if _fires(rule, verdict, surface, f_author, f_reader)
+            ]
     if confirmed:
         fired = [rule for rule in fired if rule.action != "nudge"]
-    review = any(rule.review for rule in fired)
+        strict = [rule for rule in strict if rule.action != "nudge"]
+    review = any(rule.review for rule in (*fired, *strict))
     reasons = [_reason(rule, verdict) for rule in fired]
+    reasons.extend(strictness_reason(_reason(rule, verdict)) for rule in strict)
     if owner is not None:
         reasons.extend(owner.reasons(surface, author_is_follower=author_is_follower, text=text))
+    if family is not None:
+        reasons.extend(family.access_reasons(surface, owner, author_is_follower))
     author_language = lang or i18n.author_lang(verdict.language, verdict.script)
 
     support = [r for r in reasons if r.action == "support"]

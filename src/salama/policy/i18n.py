@@ -199,6 +199,42 @@ REASONS: dict[str, dict[str, str]] = {
         "fr": "Seuls les abonnés peuvent envoyer des messages ici.",
         "en": "Only followers may send messages here.",
     },
+    # a parent's controls (salama.family), applied by the engine through FamilyRules
+    "family_strictness": {
+        "ar": "اختار أحد الوالدين الإعدادات الصارمة لهذا الحساب: تُطبَّق قواعد سن 13-15.",
+        "ary": "واحد من الواليدين ختار الإعدادات الصارمة لهاد الحساب: كتطبق قواعد 13-15 عام.",
+        "fr": "Un parent a choisi le réglage strict pour ce compte : les règles des 13-15 ans "
+        "s'appliquent.",
+        "en": "A parent chose strict settings for this account: the rules for ages 13-15 apply.",
+    },
+    "family_restricted_search": {
+        "ar": "فعّل أحد الوالدين البحث المقيَّد: لا نتائج لعمليات البحث عن محتوى جنسي أو عنيف أو "
+        "كاره أو بذيء.",
+        "fr": "Un parent a activé la recherche restreinte : pas de résultats pour les recherches "
+        "sexuelles, violentes, haineuses ou vulgaires.",
+        "en": "A parent turned on restricted search: no results for sexual, violent, hateful or "
+        "vulgar searches.",
+    },
+    "family_comments_off": {
+        "ar": "إعدادات العائلة لهذا الحساب توقف التعليقات.",
+        "fr": "Les réglages familiaux de ce compte désactivent les commentaires.",
+        "en": "This account's family settings turn comments off.",
+    },
+    "family_comments_followers": {
+        "ar": "إعدادات العائلة لهذا الحساب تسمح بالتعليق للمتابعين فقط.",
+        "fr": "Les réglages familiaux de ce compte réservent les commentaires aux abonnés.",
+        "en": "This account's family settings let only followers comment.",
+    },
+    "family_messages_off": {
+        "ar": "إعدادات العائلة لهذا الحساب توقف الرسائل.",
+        "fr": "Les réglages familiaux de ce compte désactivent les messages.",
+        "en": "This account's family settings turn messages off.",
+    },
+    "family_messages_followers": {
+        "ar": "إعدادات العائلة لهذا الحساب تسمح بالرسائل من المتابعين فقط.",
+        "fr": "Les réglages familiaux de ce compte réservent les messages aux abonnés.",
+        "en": "This account's family settings let only followers send messages.",
+    },
 }
 
 # Rethink prompts, keyed "kind:surface" with "kind" as the fallback, then "default".

@@ -30,6 +30,7 @@ from salama.detect.verdict import Verdict
 from salama.errors import InputError
 from salama.policy import Decision, Policy, evaluate, load_default_policy, parse_policy
 from salama.policy import OwnerSettings as PolicyOwnerSettings
+from salama.policy.family import FamilyRulesSource
 from salama.policy.model import AUDIENCES, SURFACES
 from salama.store import Store
 from salama.store.repos import TEXT_KEPT_FOR, PolicyVersion
@@ -180,6 +181,8 @@ class CheckService:
         self._owners = _TTLCache(cache_seconds)
         self._policies = _TTLCache(cache_seconds)
         self._parsed: dict[str, Policy] = {}  # policy row id -> parsed (bodies never change)
+        # A parent's controls (salama.service.family.FamilyPolicySource), read before the policy.
+        self.family: FamilyRulesSource | None = None
 
     # --- the flow -----------------------------------------------------------------------------
 
@@ -211,6 +214,9 @@ class CheckService:
             "text": request.text,
             "lang": request.author.language,
         }
+        if self.family is not None:
+            author_id, owner_id = request.author.id, request.owner_id
+            context["family"] = self.family.rules_for(tenant_id, author_id, owner_id)
         decision = evaluate(policies.live, verdict, **context)
         if policies.shadow is not None and policies.shadow_version is not None:
             candidate = evaluate(policies.shadow, verdict, **context)
@@ -230,7 +236,8 @@ class CheckService:
         support = self._support(request, verdict) if decision.action == "support" else None
         decision_id = review_id = None
         if decision.action in TEXT_KEPT_FOR or decision.review:
-            record = self.store.decisions.record_decision(
+            # the decision and its review item in one transaction: both or neither
+            record, item = self.store.decisions.record_and_queue(
                 tenant_id,
                 surface=request.surface,
                 action=decision.action,
@@ -239,10 +246,10 @@ class CheckService:
                 text=request.text,
                 author_ref=request.author.id,
                 retention=self.retention,
+                review=decision.action == "hold" or decision.review,
             )
             decision_id = record.id
-            if decision.action == "hold" or decision.review:
-                review_id = self.store.review.enqueue(tenant_id, record.id).id
+            review_id = None if item is None else item.id
         return CheckResult(decision, verdict, support, decision_id, review_id)
 
     def _support(self, request: CheckRequest, verdict: Verdict) -> SupportResponse:

@@ -10,13 +10,19 @@ that touches a teen first ends that teen's pairings if the teen is 18 today (the
     svc.accept(tenant, code, teen_id, actor=...)            # counted by INVITE_ATTEMPTS
     svc.update_controls(tenant, teen_id, parent_id, {...}, actor=...)
     svc.controls_for(tenant, teen_id)                        # Controls | None (policy, limits)
+    check_service.family = svc.policy_source(cache_seconds)  # controls feed /v1/check
+
+The check route's lookup (:class:`FamilyPolicySource`) is cached in process: see its docstring
+for the cost and the staleness bound.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, time
+from time import monotonic
 from typing import Any
 
 from salama.errors import ConflictError, InputError, NotFoundError, SalamaError, StorageError
@@ -35,6 +41,8 @@ from salama.family import (
     hash_code,
     unpair,
 )
+from salama.family.ages import age_on, local_today
+from salama.policy.family import FamilyRules
 from salama.service.users import band_of
 from salama.store import Store, UserRecord
 from salama.store.family import Audit
@@ -42,7 +50,7 @@ from salama.wellbeing.limits import Limits, SleepWindow
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-__all__ = ["FamilyService", "NotAllowed"]
+__all__ = ["FamilyPolicySource", "FamilyService", "NotAllowed"]
 
 
 class NotAllowed(SalamaError):
@@ -51,9 +59,141 @@ class NotAllowed(SalamaError):
     code = "not_paired"
 
 
-class FamilyService:
-    def __init__(self, store: Store) -> None:
+class _Cache:
+    """A map whose entries live ``seconds``, dropped at once by :meth:`forget`. A load that
+    started before a ``forget`` is not kept (the generation moved on), so a write through this
+    process is never hidden by a read that raced it."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._data: dict[Any, tuple[float, Any]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, load: Callable[[], Any]) -> Any:
+        now = self._clock()
+        hit = self._data.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        generation = self._generation
+        value = load()
+        if self.seconds > 0:
+            with self._lock:
+                if generation == self._generation:
+                    if len(self._data) > 100_000:  # bounded: drop everything rather than grow
+                        self._data.clear()
+                    self._data[key] = (now + self.seconds, value)
+        return value
+
+    def forget(self, key: Any) -> None:
+        with self._lock:
+            self._generation += 1
+            self._data.pop(key, None)
+
+
+_POLICY_DEFAULTS = Controls()
+
+
+def _acts_on_checks(controls: Controls) -> bool:
+    return any(
+        getattr(controls, name) != getattr(_POLICY_DEFAULTS, name)
+        for name in ("strictness", "restricted_search", "who_may_comment", "who_may_message")
+    )
+
+
+class FamilyPolicySource:
+    """The check route's view of family controls (``CheckService.family``): the FamilyRules of
+    a check from the controls of its author and of the space's owner.
+
+    Cost: with no author id and no owner id, nothing is read. Otherwise the tenant's "has any
+    pairing" flag is read once per ``cache_seconds`` (one indexed row); a tenant without
+    pairings stops there, so its checks cost two dict look-ups. Else each user's controls are
+    read once per ``cache_seconds`` (a primary-key read, and, only for a teen whose parent set
+    a control that acts on checks, the pairings and the user's birth date). Staleness: a change
+    made through this process (FamilyService: accept, controls, unpair, age-out; a user updated
+    or deleted) is seen at once; one made by another process after at most ``cache_seconds``
+    (5 s by default, ``SALAMA_SETTINGS_CACHE_SECONDS`` in the API)."""
+
+    def __init__(self, store: Store, cache_seconds: float = 5.0) -> None:
         self.store = store
+        self._tenants = _Cache(cache_seconds)
+        self._users = _Cache(cache_seconds)
+
+    @property
+    def cache_seconds(self) -> float:
+        return self._users.seconds
+
+    @cache_seconds.setter
+    def cache_seconds(self, seconds: float) -> None:
+        self._tenants.seconds = self._users.seconds = seconds
+
+    def rules_for(
+        self, tenant_id: str, author_id: str | None, owner_id: str | None
+    ) -> FamilyRules | None:
+        """The FamilyRules for a text by ``author_id`` in ``owner_id``'s space, or None when no
+        parent's control applies."""
+        if author_id is None and owner_id is None:
+            return None
+        if not self._tenants.get(tenant_id, lambda: self.store.family.has_pairings(tenant_id)):
+            return None
+        author = None if author_id is None else self.controls(tenant_id, author_id)
+        owner = None
+        if owner_id is not None:
+            owner = author if owner_id == author_id else self.controls(tenant_id, owner_id)
+        if author is None and owner is None:
+            return None
+        rules = FamilyRules(
+            author_strict=author is not None and author.strictness == "strict",
+            restricted_search=author is not None and author.restricted_search,
+            owner_strict=owner is not None and owner.strictness == "strict",
+            who_may_comment=owner.who_may_comment if owner is not None else "everyone",
+            who_may_message=owner.who_may_message if owner is not None else "everyone",
+            author_is_owner=author_id is not None and author_id == owner_id,
+        )
+        return rules if rules.active else None
+
+    def controls(self, tenant_id: str, user_id: str) -> Controls | None:
+        """The user's controls when they are a paired teen and a parent set one that acts on
+        checks (strictness, restricted search, who may comment or message); else None."""
+        result: Controls | None = self._users.get(
+            (tenant_id, user_id), lambda: self._load(tenant_id, user_id)
+        )
+        return result
+
+    def _load(self, tenant_id: str, user_id: str) -> Controls | None:
+        stored = self.store.family.controls(tenant_id, user_id)
+        if stored is None or not _acts_on_checks(stored.controls):
+            return None  # most users: one primary-key read
+        if not self.store.family.pairings_of_teen(tenant_id, user_id):
+            return None
+        user = self.store.users.get(tenant_id, user_id)
+        if user is not None and user.birth_date is not None:
+            today = local_today(datetime.now(UTC), user.timezone)
+            if age_on(user.birth_date, today) >= 18:
+                return None  # 18 today: the pairing ends (on the next family request or run)
+        return stored.controls
+
+    def forget(self, tenant_id: str, user_id: str | None = None) -> None:
+        """Drop what is cached for the tenant's flag and, if given, the user."""
+        self._tenants.forget(tenant_id)
+        if user_id is not None:
+            self._users.forget((tenant_id, user_id))
+
+
+class FamilyService:
+    def __init__(self, store: Store, *, cache_seconds: float = 5.0) -> None:
+        self.store = store
+        self.policy = FamilyPolicySource(store, cache_seconds)
+        self.usage_changed: Callable[[str, str], None] = lambda _t, _u: None  # screen time's
+
+    def policy_source(self, cache_seconds: float | None = None) -> FamilyPolicySource:
+        """The collaborator that feeds a parent's controls to the check route
+        (``CheckService.family``); ``cache_seconds`` bounds how stale another process's change
+        may be (see FamilyPolicySource)."""
+        if cache_seconds is not None:
+            self.policy.cache_seconds = cache_seconds
+        return self.policy
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -98,6 +238,16 @@ class FamilyService:
         ending = {(e.parent_id, e.teen_id) for e in events}
         ended = [p for p in pairings if (p.parent_id, p.teen_id) in ending]
         teens = sorted({p.teen_id for p in ended})
+        try:
+            return self._end(tenant_id, ended, teens, events)
+        finally:
+            for teen_id in teens:
+                self.policy.forget(tenant_id, teen_id)
+                self.usage_changed(tenant_id, teen_id)
+
+    def _end(
+        self, tenant_id: str, ended: list[Pairing], teens: list[str], events: list[FamilyEvent]
+    ) -> int:
         return self.store.family.end_pairings(
             ended,
             dict.fromkeys(teens),  # an adult keeps no controls
@@ -188,6 +338,8 @@ class FamilyService:
                     {"parent_id": acc.pairing.parent_id},
                 ),
             )
+            self.policy.forget(tenant_id, teen_id)
+            self.usage_changed(tenant_id, teen_id)
         except SalamaError as exc:
             if not isinstance(exc, StorageError):
                 self.store.family.record_failure(tenant_id, teen_id, now, since)
@@ -291,6 +443,8 @@ class FamilyService:
                 {"fields": list(event.details.get("fields", ())), "version": new_state.version},  # type: ignore[call-overload]
             ),
         )
+        self.policy.forget(tenant_id, teen_id)
+        self.usage_changed(tenant_id, teen_id)
         return new_state
 
     # --- unpairing and links ---------------------------------------------------------------
@@ -332,6 +486,8 @@ class FamilyService:
             [event],
             Audit(actor, "family.unpair", f"user:{teen_id}", {"parent_id": parent_id}),
         )
+        self.policy.forget(tenant_id, teen_id)
+        self.usage_changed(tenant_id, teen_id)
         if not ended:
             raise NotFoundError("no such pairing", details={"code": "not_paired"})
         return event

@@ -110,6 +110,10 @@ class FamilyStore(Protocol):
 
     def all_pairings(self, tenant_id: str) -> list[Pairing]: ...
 
+    def has_pairings(self, tenant_id: str) -> bool:
+        """Whether the tenant has any pairing at all (one indexed row read)."""
+        ...
+
     def controls(self, tenant_id: str, teen_id: str) -> ControlsState | None: ...
 
     def save_controls(
@@ -356,6 +360,15 @@ class SqlFamilyStore:
 
     def all_pairings(self, tenant_id: str) -> list[Pairing]:
         return self._pairings(tenant_id)
+
+    def has_pairings(self, tenant_id: str) -> bool:
+        with self._db.read() as s:
+            found = s.execute(
+                select(FamilyPairingRow.teen_id)
+                .where(FamilyPairingRow.tenant_id == tenant_id)
+                .limit(1)
+            ).first()
+            return found is not None
 
     def controls(self, tenant_id: str, teen_id: str) -> ControlsState | None:
         with self._db.read() as s:

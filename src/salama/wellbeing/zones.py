@@ -35,6 +35,7 @@ __all__ = [
     "ZoneHistory",
     "ZoneLike",
     "as_history",
+    "change_zone",
     "day_bounds",
     "local_date",
     "require_aware",
@@ -166,6 +167,52 @@ def as_history(tz: ZoneLike) -> ZoneHistory:
         return ZoneHistory(tz.key)
     zone(tz)
     return ZoneHistory(tz)
+
+
+def change_zone(tz: ZoneLike, new_zone: str, at: datetime) -> ZoneHistory:
+    """The history once the user is set to ``new_zone`` at ``at`` (now, as a PUT of the user
+    arrives): **the day in progress is re-cut in the new zone, and nothing before it.**
+
+    The change takes effect from the later of: the start of the new zone's local day at
+    ``at``, the start of the old zone's day in progress, and the last change recorded. So:
+
+    - today's date is the new zone's date at ``at``;
+    - minutes of the old zone's day in progress that fall in the new zone's today count today:
+      flying east past midnight (Casablanca 20:00 to Tokyo 04:00 next day) does not reset the
+      limit for what was used since Tokyo's midnight (15:00 UTC); what was used before it stays
+      on the old date, which is over where the teen now is;
+    - minutes of today already counted in the old zone stay on today when the date does not
+      change (Casablanca at 09:00 to New York at 04:00, the same date: what was used at 01:00
+      in Casablanca, before New York's midnight, still counts): a change never drops them, as
+      re-cutting the whole day in the new zone would;
+    - a finished day is never re-cut, and every instant still has exactly one date, so no
+      minute is lost or counted twice across days.
+
+    A change at the same effective instant as the last one replaces it. Raises InputError for
+    an unknown zone, a naive ``at``, or ``at`` before the last change (``zone_change_order``)."""
+    history = as_history(tz)
+    at = require_aware(at, "at")
+    new = zone(new_zone)
+    if history.changes and at < history.changes[-1].at:
+        raise InputError(
+            "a zone change cannot be recorded before the last one",
+            details={"code": "zone_change_order"},
+        )
+    old = history.zone_at(at)
+    if old.key == new.key:
+        return history
+    starts = [
+        day_bounds(at.astimezone(new).date(), new)[0],
+        day_bounds(at.astimezone(old).date(), old)[0],
+    ]
+    changes = list(history.changes)
+    if changes:
+        starts.append(changes[-1].at)
+    effective = min(max(starts), at)
+    if changes and changes[-1].at == effective:
+        changes.pop()
+    changes.append(ZoneChange(effective, new.key))
+    return ZoneHistory(history.initial, changes)
 
 
 def local_date(instant: datetime, tz: ZoneLike) -> date:

@@ -1,6 +1,10 @@
 """The tenant's webhook: where Salama POSTs family events (paired, unpaired, controls_changed,
 aged_out). Admin key only. ``PUT`` makes a new signing secret and shows it this once; it is
-stored as-is (signing needs it), so treat the database as holding it. See docs/family.md."""
+stored as-is (signing needs it), so treat the database as holding it. See docs/family.md.
+
+A URL that reaches a private, loopback, link-local or metadata address is refused (422
+``webhook_url_private``) unless ``SALAMA_WEBHOOK_ALLOW_PRIVATE`` is true; each delivery checks
+again (``salama.service.webhooks``)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator
 from salama.api.deps import AdminCaller, State, actor_of
 from salama.api.errors import ApiError
 from salama.api.schemas import ERROR_RESPONSES, Input
+from salama.service.webhooks import check_url
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -45,7 +50,9 @@ class WebhookCreated(WebhookOut):
 
 @router.put("", response_model=WebhookCreated, responses=ERROR_RESPONSES)
 def put_webhook(body: WebhookPut, caller: AdminCaller, state: State) -> WebhookCreated:
-    """Set the URL and make a new secret (the old one stops signing at once)."""
+    """Set the URL and make a new secret (the old one stops signing at once). 422
+    ``webhook_url_private`` for a URL that reaches a non-public address."""
+    check_url(body.url, allow_private=state.settings.webhook_allow_private)
     hook = state.store.webhooks.put(caller.tenant_id, body.url)
     state.store.audit.append(
         caller.tenant_id,
