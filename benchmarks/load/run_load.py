@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/load/run_load.py --db sqlite --workers 2 --duration 10
     .venv/bin/python benchmarks/load/run_load.py --rate 0              # closed loop only
     .venv/bin/python benchmarks/load/run_load.py --table benchmarks/results/load-<date>.json
+    .venv/bin/python benchmarks/load/run_load.py --cpu 3000 --db sqlite   # CPU us per request
 
 For each configuration (database x workers x rate limiter) it creates a fresh database (a SQLite
 file in a temporary folder, or a PostgreSQL database ``salama_load_<random>`` created and then
@@ -447,6 +448,86 @@ def measure(config: Config, args: argparse.Namespace, bodies: Path) -> dict[str,
     }
 
 
+def cpu_per_request(
+    db_url: str, bodies: Path, *, n: int, rounds: int, redis_url: str | None
+) -> dict[str, Any]:
+    """CPU time per ``POST /v1/check`` in this process, through the whole ASGI app (middleware,
+    auth, rate limit, validation, detector, policy, store writes, JSON), without HTTP or wrk:
+    the steady number to compare code changes by on a busy machine, where wrk's are noisy."""
+    import asyncio
+
+    from salama.api.app import create_app
+    from salama.api.limits import Message
+    from salama.config import Settings
+    from salama.store import Store
+
+    lines = [x.encode() for x in bodies.read_text("utf-8").splitlines() if x]
+    store = Store.open(db_url)
+    tenant = store.tenants.create_tenant("cpu")
+    _, key = store.tenants.create_api_key(tenant.id)
+    settings = Settings(
+        database_url=db_url, rate_limit_per_minute=HIGH_LIMIT, redis_url=redis_url or None
+    )
+    app = create_app(settings, store=store)
+    auth = f"Bearer {key}".encode()
+
+    async def one(body: bytes) -> None:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/v1/check",
+            "raw_path": b"/v1/check",
+            "root_path": "",
+            "query_string": b"",
+            "server": ("127.0.0.1", 8000),
+            "client": ("127.0.0.1", 5000),
+            "headers": [
+                (b"host", b"127.0.0.1:8000"),
+                (b"content-type", b"application/json"),
+                (b"authorization", auth),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+        messages: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> Message:
+            if messages:
+                return messages.pop()
+            await asyncio.sleep(3600)  # pragma: no cover - the app reads the body once
+            return {"type": "http.disconnect"}
+
+        status: list[int] = []
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+
+        await app(scope, receive, send)
+        if status != [200]:
+            raise RuntimeError(f"POST /v1/check answered {status}")
+
+    async def run() -> list[float]:
+        out = []
+        async with app.router.lifespan_context(app):
+            for body in lines[:300]:  # warm up: caches, the model's pages, the pool
+                await one(body)
+            for _ in range(rounds):
+                start = time.process_time()
+                for i in range(n):
+                    await one(lines[i % len(lines)])
+                out.append(round((time.process_time() - start) / n * 1e6, 1))
+        return out
+
+    try:
+        per_round = asyncio.run(run())
+    finally:
+        store.close()
+    return {"requests_per_round": n, "cpu_us_per_request": per_round, "best": min(per_round)}
+
+
 def summarise(r: dict[str, Any]) -> str:
     lat = r["latency_ms"]
     return (
@@ -529,9 +610,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="default: benchmarks/results/load-<date>.json")
     parser.add_argument("--note", default="", help="kept in the JSON (what this run measures)")
     parser.add_argument("--table", type=Path, help="print a results JSON as Markdown and stop")
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        metavar="N",
+        help="no server, no wrk: CPU time per request over N requests in this process, for each "
+        "--db (and Redis with --limiter redis), 3 rounds; prints JSON and stops",
+    )
     args = parser.parse_args(argv)
     if args.table is not None:
         print(markdown_table(json.loads(args.table.read_text("utf-8"))))
+        return 0
+    if args.cpu:
+        bodies, _ = build_bodies(args.n_texts, args.seed, args.max_chars)
+        report: dict[str, Any] = {}
+        for db in args.db or ["sqlite", "postgres"]:
+            for limiter in args.limiter or ["local"]:
+                redis = args.redis_url if limiter == "redis" else None
+                database = (
+                    sqlite_database() if db == "sqlite" else postgres_database(args.pg_admin_url)
+                )
+                with database as url:
+                    result = cpu_per_request(url, bodies, n=args.cpu, rounds=3, redis_url=redis)
+                report[f"{db}-{limiter}"] = result
+                print(f"{db}-{limiter}: {result}", file=sys.stderr, flush=True)
+        print(json.dumps(report, indent=2))
         return 0
     args.rate = args.rate if args.rate is not None else [1_500]
     if shutil.which("wrk") is None:

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from salama.api.limits import (
+    SYNC_SECONDS,
     WINDOW_SECONDS,
     LocalRateLimiter,
     RedisRateLimiter,
@@ -244,3 +245,66 @@ def test_app_with_redis_answers_429_across_processes(
     assert error["details"] == {"limit_per_minute": 3, "retry_after_s": 40}
     assert_error(post_check(first, tenant), 429, "rate_limited")
     assert first.get("/healthz").json()["rate_limits"] == "redis"
+
+
+# --- Redis, counted in batches -------------------------------------------------------------------
+
+
+def test_batch_is_one_percent_of_the_limit() -> None:
+    from salama.api.limits import batch_size
+
+    assert [batch_size(n) for n in (1, 60, 199, 200, 1_000, 4_999, 60_000)] == [
+        1, 1, 1, 2, 10, 49, 50,
+    ]  # fmt: skip
+    assert batch_size(10**8, max_batch=20) == 20
+
+
+def _shared_count(redis_url: str, prefix: str, key: str, now: float) -> int:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return int(client.get(f"{prefix}{key}:{int(now // WINDOW_SECONDS)}") or 0)
+    finally:
+        client.close()
+
+
+@pytest.mark.redis
+def test_redis_counts_in_batches(redis_url: str, prefix: str) -> None:
+    clock = Clock(9_000.0)
+    limiter = RedisRateLimiter(redis_url, 1_000, clock, prefix=prefix)  # a batch of 10
+    try:
+        assert limiter.batch == 10
+        for _ in range(9):
+            assert limiter.hit("k") == (True, 60)
+        assert _shared_count(redis_url, prefix, "k", clock.now) == 0  # not sent yet
+        assert limiter.hit("k") == (True, 60)
+        assert _shared_count(redis_url, prefix, "k", clock.now) == 10  # the batch, at once
+        limiter.hit("k")
+        clock.now += SYNC_SECONDS  # a hit after a quiet second sends what waits
+        limiter.hit("k")
+        assert _shared_count(redis_url, prefix, "k", clock.now) == 12
+    finally:
+        limiter.close()
+
+
+@pytest.mark.redis
+def test_batched_processes_keep_to_the_limit(redis_url: str, prefix: str) -> None:
+    """Two processes at a limit of 1,000 (batches of 10): together they admit at most one batch
+    over the limit, refuse every hit after that, and Redis has counted every hit."""
+    clock = Clock(12_000.0)
+    first = RedisRateLimiter(redis_url, 1_000, clock, prefix=prefix)
+    second = RedisRateLimiter(redis_url, 1_000, clock, prefix=prefix)
+    try:
+        admitted = 0
+        for i in range(1_200):
+            allowed, _ = (first if i % 3 else second).hit("k")
+            admitted += allowed
+        assert 1_000 <= admitted <= 1_000 + first.batch
+        assert not first.hit("k")[0] and not second.hit("k")[0]
+        assert _shared_count(redis_url, prefix, "k", clock.now) == 1_202
+        clock.now += WINDOW_SECONDS  # a new window starts from nothing
+        assert first.hit("k") == (True, 60)
+    finally:
+        first.close()
+        second.close()

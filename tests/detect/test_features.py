@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -46,3 +47,22 @@ def test_empty_batch_and_empty_text() -> None:
     occ = occurrences(["", "x"])
     assert occ.n_docs == 2
     assert np.all(occ.docs == 1)
+
+
+def test_power_tables_give_the_same_hashes_as_computed_powers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batches up to SMALL_BATCH code points take the powers of P from a table made once; larger
+    ones compute them. Both must hash every n-gram the same way, in the same order."""
+    from salama.detect import features
+
+    texts = ["wach nta mkalakh", "ما تخافش", "t'es nul 😀", "", "  a  b  ", "x" * 300]
+    small = occurrences(texts)
+    monkeypatch.setattr(features, "SMALL_BATCH", 0)  # every batch computes its powers
+    computed = occurrences(texts)
+    assert np.array_equal(small.docs, computed.docs)
+    assert np.array_equal(small.buckets, computed.buckets)
+    monkeypatch.undo()
+    big = occurrences([*texts, "y" * (features.SMALL_BATCH + 10)])  # over the table
+    for k in range(len(texts)):
+        assert _buckets_of(texts, k) == sorted(big.buckets[big.docs == k].tolist())

@@ -61,3 +61,17 @@ def test_shipped_model_loads_offline_and_describes_itself() -> None:
     assert set(model.labels) == {"abusive", "hate", "threat", "profanity", "self_harm"}
     assert model.manifest["training"]["rows"]["train"] > 10_000
     assert set(model.thresholds) == set(model.labels)
+
+
+def test_one_text_scores_as_in_a_batch() -> None:
+    """One text (an API check) takes a shorter path through ``decision``; its scores are the
+    very same floats as that text's row in a batch."""
+    from salama.detect.features import occurrences
+
+    model = _tiny_model()
+    texts = ["wach nta mkalakh", "ما تخافش", "", "t'es nul", "a b c d e f g"]
+    batch = model.decision(occurrences(texts))
+    for k, text in enumerate(texts):
+        one = model.decision(occurrences([text]))
+        assert one.dtype == np.float32 and one.shape == (1, 2)
+        assert np.array_equal(one[0], batch[k])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -52,11 +53,22 @@ class Metrics:
             ("category",),
             registry=self.registry,
         )
+        # Each labels() call takes a lock and builds a key; the children are few (routes,
+        # statuses, actions, categories) and live as long as the registry, so keep them at hand.
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def child(self, metric: Counter | Histogram, *labels: str) -> Any:
+        """``metric.labels(*labels)``, looked up once per distinct labels."""
+        key = (id(metric), *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def decision(self, action: str, categories: Iterable[str]) -> None:
-        self.decisions.labels(action).inc()
+        self.child(self.decisions, action).inc()
         for category in categories:
-            self.categories.labels(category).inc()
+            self.child(self.categories, category).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -85,5 +97,6 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
-            self.metrics.latency.labels(template).observe(time.perf_counter() - start)
+            metrics = self.metrics
+            metrics.child(metrics.requests, scope["method"], template, str(status)).inc()
+            metrics.child(metrics.latency, template).observe(time.perf_counter() - start)

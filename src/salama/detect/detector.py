@@ -90,6 +90,8 @@ class Detector:
         self._lexicon = lexicon
         self.max_chars = max_chars
         self._lock = threading.Lock()
+        # the model's category thresholds, worked out once per model (the model never changes)
+        self._thresholds: tuple[LinearModel, dict[str, float]] | None = None
 
     @property
     def model(self) -> LinearModel:
@@ -144,7 +146,10 @@ class Detector:
             _mask(n.original, allowed) for n, (_, allowed) in zip(norms, scans, strict=True)
         ]
         model_scores = self._model_scores(model, model_texts)
-        thresholds = {**DEFAULT_THRESHOLDS, **self._category_thresholds(model)}
+        thresholds = self._thresholds
+        if thresholds is None or thresholds[0] is not model:
+            thresholds = (model, {**DEFAULT_THRESHOLDS, **self._category_thresholds(model)})
+            self._thresholds = thresholds
         versions = self.versions
         out = []
         for i, norm in enumerate(norms):
@@ -170,7 +175,7 @@ class Detector:
             out.append(
                 Verdict(
                     scores=scores,
-                    thresholds=thresholds,
+                    thresholds=dict(thresholds[1]),
                     spans=spans,
                     language=guess.lang,
                     script=guess.script,
@@ -186,11 +191,13 @@ class Detector:
     def _model_scores(model: LinearModel, texts: list[str]) -> list[list[float]]:
         """The model's calibrated probabilities laid out as category scores, one row a text."""
         probs = model.predict_proba([model_view(t) for t in texts])
+        fed = [
+            (k, CATEGORIES.index(MODEL_FEEDS[x]))
+            for k, x in enumerate(model.labels)
+            if x in MODEL_FEEDS
+        ]
         table = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float64)
-        for k, label in enumerate(model.labels):
-            cat = MODEL_FEEDS.get(label)
-            if cat is not None:
-                table[:, CATEGORIES.index(cat)] = probs[:, k]
+        table[:, [c for _, c in fed]] = probs[:, [k for k, _ in fed]]
         rows: list[list[float]] = np.round(table, 6).tolist()
         return rows
 

@@ -54,9 +54,30 @@ class Occurrences:
 
 
 def _bucket(h: U64, salt: np.uint64) -> I64:
-    with np.errstate(over="ignore"):
-        mixed = (h ^ salt) * _MIX
+    # uint64 array arithmetic wraps silently (only NumPy scalars warn); the callers hold
+    # np.errstate(over="ignore") once around all of it.
+    mixed = (h ^ salt) * _MIX
     return (mixed >> _SHIFT).astype(np.int64)
+
+
+# Below this many code points (a batch laid end to end: one API check is about a hundred), the
+# powers of P that the word hashes need come from a table made once, not made per call.
+SMALL_BATCH = 1 << 15
+_POWERS: U64 | None = None  # P**k and P**-k mod 2**64 for k <= SMALL_BATCH, made on first use
+_INV_POWERS: U64 | None = None
+
+
+def _power_tables() -> tuple[U64, U64]:
+    global _POWERS, _INV_POWERS
+    if _POWERS is None or _INV_POWERS is None:
+        with np.errstate(over="ignore"):
+            powers = np.full(SMALL_BATCH + 1, _P, dtype=np.uint64)
+            powers[0] = 1
+            inverse = np.full(SMALL_BATCH + 1, pow(int(_P), -1, 1 << 64), dtype=np.uint64)
+            inverse[0] = 1
+            _INV_POWERS = np.cumprod(inverse, dtype=np.uint64)
+            _POWERS = np.cumprod(powers, dtype=np.uint64)
+    return _POWERS, _INV_POWERS
 
 
 def occurrences(texts: Sequence[str]) -> Occurrences:
@@ -73,48 +94,51 @@ def occurrences(texts: Sequence[str]) -> Occurrences:
     is_sep = cp == _SEP
     doc_of = np.cumsum(is_sep) - 1  # the separator before text k has index k
     n = cp.shape[0]
+    is_space = cp == _SPACE
 
     docs: list[I64] = []
     buckets: list[I64] = []
 
-    # Character n-grams by rolling the hash forward one character at a time.
-    h = cp.copy()
-    valid = ~is_sep
-    is_space = cp == _SPACE
-    blank = is_space.copy()
     with np.errstate(over="ignore"):
+        # Character n-grams by rolling the hash forward one character at a time.
+        h = cp.copy()
+        valid = ~is_sep
+        blank = is_space.copy()
         for size in CHAR_NGRAMS:
             if size > 1:
                 h = h[:-1] * _P + cp[size - 1 :]
                 valid = valid[:-1] & ~is_sep[size - 1 :]
                 blank = blank[:-1] & is_space[size - 1 :]
-            idx = np.flatnonzero(valid & ~blank)  # n-grams made only of spaces carry nothing
+            idx = (valid & ~blank).nonzero()[0]  # n-grams made only of spaces carry nothing
             docs.append(doc_of[idx])
             buckets.append(_bucket(h[idx], _KIND_SALT[size]))
 
-    # Word hashes from prefix sums, position independent:
-    #   pre[i] = sum_{j<i} cp[j] * P**(n-1-j);  (pre[r] - pre[l]) * P**r / P**(n-1)
-    #          = sum_{l<=j<r} cp[j] * P**(r-j),  which depends on the word alone.
-    boundary = is_sep | (cp == _SPACE)
-    starts = np.flatnonzero(~boundary & np.concatenate(([True], boundary[:-1])))
-    ends = np.flatnonzero(~boundary & np.concatenate((boundary[1:], [True]))) + 1
-    if starts.size:
-        with np.errstate(over="ignore"):
-            powers = np.ones(n + 1, dtype=np.uint64)
-            powers[1:] = _P
-            powers = np.cumprod(powers, dtype=np.uint64)
+        # Word hashes from prefix sums, position independent:
+        #   pre[i] = sum_{j<i} cp[j] * P**(n-1-j);  (pre[r] - pre[l]) * P**r / P**(n-1)
+        #          = sum_{l<=j<r} cp[j] * P**(r-j),  which depends on the word alone.
+        boundary = is_sep | is_space
+        starts = (~boundary & np.concatenate(([True], boundary[:-1]))).nonzero()[0]
+        ends = (~boundary & np.concatenate((boundary[1:], [True]))).nonzero()[0] + 1
+        if starts.size:
+            if n <= SMALL_BATCH:
+                table, inverse = _power_tables()
+                powers = table[: n + 1]
+                inv = inverse[n - 1]  # (P**-1)**(n-1) = (P**(n-1))**-1
+            else:
+                powers = np.ones(n + 1, dtype=np.uint64)
+                powers[1:] = _P
+                powers = np.cumprod(powers, dtype=np.uint64)
+                inv = np.uint64(pow(int(powers[n - 1]), -1, 1 << 64))  # P is odd: invertible
             pre = np.zeros(n + 1, dtype=np.uint64)
             pre[1:] = np.cumsum(cp * powers[n - 1 :: -1][:n], dtype=np.uint64)
-            inv = np.uint64(pow(int(powers[n - 1]), -1, 1 << 64))  # P is odd, so invertible
             word_h = (pre[ends] - pre[starts]) * powers[ends] * inv
-        word_doc = doc_of[starts]
-        docs.append(word_doc)
-        buckets.append(_bucket(word_h, _KIND_SALT["w1"]))
-        same = word_doc[1:] == word_doc[:-1]
-        if same.any():
-            with np.errstate(over="ignore"):
+            word_doc = doc_of[starts]
+            docs.append(word_doc)
+            buckets.append(_bucket(word_h, _KIND_SALT["w1"]))
+            same = word_doc[1:] == word_doc[:-1]
+            if same.any():
                 bigram = word_h[:-1] * _P + (word_h[1:] ^ np.uint64(0x9E3779B1))
-            docs.append(word_doc[1:][same])
-            buckets.append(_bucket(bigram[same], _KIND_SALT["w2"]))
+                docs.append(word_doc[1:][same])
+                buckets.append(_bucket(bigram[same], _KIND_SALT["w2"]))
 
     return Occurrences(np.concatenate(docs), np.concatenate(buckets), n_docs)

@@ -31,6 +31,7 @@ __all__ = ["DEFAULT_MODEL", "LinearModel", "load_default_model"]
 DEFAULT_MODEL = "salama-linear-v1"
 
 F32 = npt.NDArray[np.float32]
+_FIRST = np.zeros(1, dtype=np.intp)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,12 @@ class LinearModel:
         n_labels = len(self.labels)
         if occ.docs.size == 0:
             return np.tile(self.bias, (occ.n_docs, 1)).astype(np.float32)
+        if occ.n_docs == 1:  # one text (an API check): one segment, already in order
+            one: F32 = np.add.reduceat(self._table[occ.buckets], _FIRST, axis=0)
+            one_norm = np.sqrt(np.maximum(one[:, n_labels], 1e-12))
+            single: F32 = (one[:, :n_labels] / one_norm[:, None]).astype(np.float32)
+            single += self.bias
+            return single
         # Occurrences come in a few runs each sorted by text, so a stable sort is nearly linear;
         # sorted by text, one reduceat sums every text's rows at once.
         order = np.argsort(occ.docs, kind="stable")

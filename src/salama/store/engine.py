@@ -58,7 +58,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not psycopg2
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pool_pre_ping: it costs a round trip on every checkout, i.e. on every request. A
+    # connection the server dropped (a restart) fails the one call that meets it (StorageError:
+    # 503); SQLAlchemy then sees the disconnect and refreshes the whole pool, so the next calls
+    # get new connections. Pass pool_pre_ping=True to trade the round trip for that one error.
     return create_engine(parsed, **kwargs)
 
 

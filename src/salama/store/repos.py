@@ -26,7 +26,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import Engine, and_, delete, exists, func, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -250,6 +261,24 @@ class DecisionStore(Protocol):
         Raises InputError for an unknown action, NotFoundError for an unknown tenant."""
         ...
 
+    def record_and_queue(
+        self,
+        tenant_id: str,
+        *,
+        surface: str,
+        action: str,
+        categories: Mapping[str, Any],
+        reasons: Sequence[Any],
+        text: str | None = None,
+        author_ref: str | None = None,
+        retention: timedelta = DEFAULT_RETENTION,
+        review: bool = False,
+    ) -> tuple[DecisionRecord, ReviewItem | None]:
+        """:meth:`record_decision`, and with ``review`` an open review item for it, in one
+        transaction: both rows are written or neither. Returns the decision and the item (None
+        without ``review``). Raises as :meth:`record_decision`."""
+        ...
+
     def get(self, tenant_id: str, decision_id: str) -> DecisionRecord | None:
         """The decision, or None when absent or another tenant's."""
         ...
@@ -456,9 +485,12 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._read = sessionmaker(engine, expire_on_commit=False)
-        self._write = sessionmaker(
-            engine.execution_options(**{WRITE: True}), expire_on_commit=False
-        )
+        self._writer = engine.execution_options(**{WRITE: True})
+        self._write = sessionmaker(self._writer, expire_on_commit=False)
+        # PostgreSQL: one statement that commits by itself costs one round trip, where
+        # BEGIN, the statement and COMMIT cost three (see write_one).
+        self.single_statement = engine.dialect.name == "postgresql"
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._lock: AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
@@ -476,6 +508,35 @@ class Database:
         try:
             with self._lock, self._write() as session, session.begin():
                 yield session
+        except IntegrityError as exc:
+            raise ConflictError(conflict, details={"cause": str(exc.orig)}) from exc
+        except DBAPIError as exc:
+            raise StorageError(f"database write failed: {exc.orig}") from exc
+
+    @contextmanager
+    def write_one(
+        self, conflict: str = "the write conflicts with existing data"
+    ) -> Iterator[Connection]:
+        """A connection for exactly one statement, which commits by itself (autocommit): atomic
+        as a statement is, with no BEGIN and COMMIT round trips. Only where
+        ``single_statement`` is true (PostgreSQL); errors translated as in :meth:`write`."""
+        try:
+            with self._autocommit.connect() as connection:
+                yield connection
+        except IntegrityError as exc:
+            raise ConflictError(conflict, details={"cause": str(exc.orig)}) from exc
+        except DBAPIError as exc:
+            raise StorageError(f"database write failed: {exc.orig}") from exc
+
+    @contextmanager
+    def write_core(
+        self, conflict: str = "the write conflicts with existing data"
+    ) -> Iterator[Connection]:
+        """As :meth:`write`, with a Core connection instead of an ORM session: for the hot
+        inserts, where the session's unit of work costs more than the statements."""
+        try:
+            with self._lock, self._writer.begin() as connection:
+                yield connection
         except IntegrityError as exc:
             raise ConflictError(conflict, details={"cause": str(exc.orig)}) from exc
         except DBAPIError as exc:
@@ -597,6 +658,29 @@ def _decision(row: DecisionRow) -> DecisionRecord:
     )
 
 
+_DECISIONS = DecisionRow.metadata.tables[DecisionRow.__tablename__]
+_REVIEW_ITEMS = ReviewItemRow.metadata.tables[ReviewItemRow.__tablename__]
+_INSERT_DECISION = insert(_DECISIONS)
+_INSERT_REVIEW_ITEM = insert(_REVIEW_ITEMS)
+# PostgreSQL only: the decision and its open review item in one statement. The item shares the
+# decision's tenant and time; its own id is "item_id".
+_INSERT_DECISION_AND_ITEM = (
+    insert(_REVIEW_ITEMS)
+    .values(
+        id=bindparam("item_id", type_=_REVIEW_ITEMS.c.id.type),
+        tenant_id=bindparam("item_tenant_id", type_=_REVIEW_ITEMS.c.tenant_id.type),
+        decision_id=bindparam("item_decision_id", type_=_REVIEW_ITEMS.c.decision_id.type),
+        status="open",
+        created_at=bindparam("item_created_at", type_=_REVIEW_ITEMS.c.created_at.type),
+    )
+    .add_cte(
+        insert(_DECISIONS)
+        .values({c.name: bindparam(c.name, type_=c.type) for c in _DECISIONS.columns})
+        .cte("decision")
+    )
+)
+
+
 class SqlDecisionStore:
     """DecisionStore on SQLAlchemy."""
 
@@ -615,6 +699,34 @@ class SqlDecisionStore:
         author_ref: str | None = None,
         retention: timedelta = DEFAULT_RETENTION,
     ) -> DecisionRecord:
+        record, _ = self.record_and_queue(
+            tenant_id,
+            surface=surface,
+            action=action,
+            categories=categories,
+            reasons=reasons,
+            text=text,
+            author_ref=author_ref,
+            retention=retention,
+        )
+        return record
+
+    def record_and_queue(
+        self,
+        tenant_id: str,
+        *,
+        surface: str,
+        action: str,
+        categories: Mapping[str, Any],
+        reasons: Sequence[Any],
+        text: str | None = None,
+        author_ref: str | None = None,
+        retention: timedelta = DEFAULT_RETENTION,
+        review: bool = False,
+    ) -> tuple[DecisionRecord, ReviewItem | None]:
+        # Every check that keeps its decision comes through here: Core inserts in one
+        # transaction, and no tenant lookup first (the foreign key refuses an unknown tenant;
+        # only then is the tenant looked up, to tell NotFoundError from a real conflict).
         if action not in ACTIONS:
             raise InputError(f"unknown action {action!r}", details={"action": action})
         _check_str("surface", surface, 32)
@@ -622,7 +734,7 @@ class SqlDecisionStore:
         if retention <= timedelta(0):
             raise InputError("retention must be positive")
         now = _now()
-        row = DecisionRow(
+        record = DecisionRecord(
             id=_new_id(),
             tenant_id=tenant_id,
             surface=surface,
@@ -634,10 +746,61 @@ class SqlDecisionStore:
             created_at=now,
             expires_at=now + retention,
         )
-        with self._db.write() as s:
-            _require_tenant(s, tenant_id)
-            s.add(row)
-        return _decision(row)
+        item = None
+        if review:
+            item = ReviewItem(_new_id(), tenant_id, record.id, "open", now)
+        row = {
+            "id": record.id,
+            "tenant_id": tenant_id,
+            "surface": surface,
+            "action": action,
+            # copies, as the record's: a caller's later change reaches neither
+            "categories": dict(record.categories),
+            "reasons": list(record.reasons),
+            "text": record.text,
+            "author_ref": author_ref,
+            "created_at": now,
+            "expires_at": record.expires_at,
+        }
+        try:
+            if self._db.single_statement:
+                # PostgreSQL: one statement (both rows through a data-modifying WITH), one
+                # round trip; a statement is atomic, so both rows are written or neither.
+                with self._db.write_one() as conn:
+                    if item is None:
+                        conn.execute(_INSERT_DECISION, row)
+                    else:
+                        conn.execute(
+                            _INSERT_DECISION_AND_ITEM,
+                            {
+                                **row,
+                                "item_id": item.id,
+                                "item_tenant_id": tenant_id,
+                                "item_decision_id": record.id,
+                                "item_created_at": now,
+                            },
+                        )
+            else:
+                with self._db.write_core() as conn:
+                    conn.execute(_INSERT_DECISION, row)
+                    if item is not None:
+                        conn.execute(
+                            _INSERT_REVIEW_ITEM,
+                            {
+                                "id": item.id,
+                                "tenant_id": tenant_id,
+                                "decision_id": record.id,
+                                "status": "open",
+                                "created_at": now,
+                            },
+                        )
+        except ConflictError:
+            with self._db.read() as s:
+                missing = not _tenant_exists(s, tenant_id)
+            if missing:
+                raise NotFoundError("no such tenant", details={"tenant_id": tenant_id}) from None
+            raise
+        return record, item
 
     def get(self, tenant_id: str, decision_id: str) -> DecisionRecord | None:
         with self._db.read() as s:
