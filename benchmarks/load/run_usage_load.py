@@ -5,7 +5,7 @@
 
 Scenarios (each on a fresh PostgreSQL database ``salama_load_<random>``, dropped afterwards, and
 ``salama serve`` with ``SALAMA_REDIS_URL`` set and the key rate limit high enough never to
-refuse):
+refuse, though still paid for; ``--rate-limit 0`` turns the limiter off to measure without it):
 
 - ``status``: ``GET /v1/usage/<user>/status`` over ``--users`` users (teens in
   Africa/Casablanca), each with an hour of minute heartbeats from two devices stored first, so
@@ -139,7 +139,7 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, Any]:
         env.update(
             SALAMA_DATABASE_URL=url,
             SALAMA_REDIS_URL=args.redis_url,
-            SALAMA_RATE_LIMIT_PER_MINUTE=str(HIGH_LIMIT),
+            SALAMA_RATE_LIMIT_PER_MINUTE=str(args.rate_limit),
             SALAMA_LOG_LEVEL="warning",
         )
         tenant = run_load.create_tenant(env)
@@ -188,6 +188,7 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, Any]:
             database="postgresql",
             redis=True,
             workers=args.workers,
+            rate_limit_per_minute=args.rate_limit,
             users=args.users,
             batch=args.batch if name == "ingest" else None,
         )
@@ -204,6 +205,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--bodies", type=int, default=4000)
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=HIGH_LIMIT,
+        help="SALAMA_RATE_LIMIT_PER_MINUTE: high enough never to refuse (the default), so the "
+        "limiter's cost is measured; 0 turns the limiter off, to measure without it",
+    )
     parser.add_argument(
         "--pg-admin-url",
         default=os.environ.get(

@@ -30,6 +30,7 @@ ISOLATION: dict[str, str] = {
     "PUT /v1/usage/{user_id}/passcode": "test_usage_routes_are_per_tenant",
     "POST /v1/usage/{user_id}/unlock": "test_usage_routes_are_per_tenant",
     "POST /v1/usage/{user_id}/unlock-requests": "test_usage_routes_are_per_tenant",
+    "GET /v1/usage/{user_id}/unlock-requests": "test_usage_routes_are_per_tenant",
     "POST /v1/usage/unlock-requests/{request_id}/approve": "test_usage_routes_are_per_tenant",
     "GET /v1/usage/{user_id}/summary": "test_usage_routes_are_per_tenant",
     "GET /v1/usage/{user_id}/summary.png": "test_usage_routes_are_per_tenant",

@@ -371,15 +371,23 @@ def test_approval_requests(api: TestClient, tenant: Tenant) -> None:
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
     url = f"/v1/usage/unlock-requests/{rid}/approve"
+    listing = "/v1/usage/teen/unlock-requests"
     assert_error(
         api.post(url, headers=tenant.app, json={"acting_user_id": "dad"}), 403, "not_paired"
     )
+    r = api.get(listing, headers=tenant.app, params={"acting_user_id": "dad"})
+    assert_error(r, 403, "not_paired")
+    (pending,) = api.get(listing, headers=tenant.app).json()["requests"]  # the teen's own view
+    assert pending["id"] == rid and pending["minutes"] == 30 and pending["status"] == "pending"
     service(api).parent_check = lambda t, parent, teen: parent == "dad"
+    r = api.get(listing, headers=tenant.app, params={"acting_user_id": "dad"})
+    assert [p["id"] for p in r.json()["requests"]] == [rid]
     at(api, NOW + timedelta(minutes=2))
     r = api.post(url, headers=tenant.app, json={"acting_user_id": "dad", "minutes": 15})
     assert r.status_code == 200, r.text
     assert r.json()["unlock"]["method"] == "parent_approval" and r.json()["unlock"]["minutes"] == 15
     assert r.json()["status"]["locked"] is False
+    assert api.get(listing, headers=tenant.app).json()["requests"] == []  # decided
     again = api.post(url, headers=tenant.app, json={"acting_user_id": "dad"})
     assert_error(again, 409, "already_decided")
     r = api.post("/v1/usage/older/unlock-requests", headers=tenant.app, json={"minutes": 30})
@@ -424,6 +432,7 @@ USAGE_ROUTES = (
     "PUT /v1/usage/{user_id}/passcode",
     "POST /v1/usage/{user_id}/unlock",
     "POST /v1/usage/{user_id}/unlock-requests",
+    "GET /v1/usage/{user_id}/unlock-requests",
     "POST /v1/usage/unlock-requests/{request_id}/approve",
     "GET /v1/usage/{user_id}/summary",
     "GET /v1/usage/{user_id}/summary.png",
@@ -467,6 +476,7 @@ def check_usage_isolation(api: TestClient, tenant: Tenant, other: Tenant) -> Non
                  json={"method": "own_passcode", "passcode": "4827", "minutes": 15})  # fmt: skip
     assert_error(r, 404)
     assert_error(api.post("/v1/usage/teen/unlock-requests", headers=other.app, json={}), 404)
+    assert_error(api.get("/v1/usage/teen/unlock-requests", headers=other.app), 404)
     r = api.post(f"/v1/usage/unlock-requests/{rid}/approve", headers=other.app,
                  json={"acting_user_id": "dad", "minutes": 60})  # fmt: skip
     assert_error(r, 404)
@@ -528,11 +538,11 @@ def test_two_instances_sharing_redis_agree(
     b = at(make_client(redis_url=redis_url), NOW)
     put_user(a, tenant, "teen")
     assert get_status(b, tenant, "teen")["minutes_used"] == 0.0  # b caches the empty day
-    send(a, tenant, beats("teen", NOW - timedelta(minutes=30), 11))
-    # a's ingestion computed the day into Redis; b reads it (its cached empty day is stale)
     key = f"salama:usage:{tenant.id}:teen"
-    raw = redis.Redis.from_url(redis_url).hgetall(key)
-    assert b"gen" in raw and b"2026-03-02|UTC" in raw
+    before = redis.Redis.from_url(redis_url).hget(key, "gen")
+    send(a, tenant, beats("teen", NOW - timedelta(minutes=30), 11))
+    # a's ingestion moved the shared generation on: b's snapshot of the empty day is stale
+    assert redis.Redis.from_url(redis_url).hget(key, "gen") not in (None, before)
     assert get_status(b, tenant, "teen")["minutes_used"] == 10.5
     assert get_status(a, tenant, "teen") == get_status(b, tenant, "teen")
     # more through b, read through a
@@ -541,25 +551,43 @@ def test_two_instances_sharing_redis_agree(
     assert get_status(a, tenant, "teen") == get_status(b, tenant, "teen")
 
 
-@pytest.mark.redis
-def test_redis_status_needs_no_event_scan(
-    make_client: Callable[..., TestClient], tenant: Tenant, redis_url: str
-) -> None:
-    api = at(make_client(redis_url=redis_url), NOW)
-    put_user(api, tenant, "teen")
-    send(api, tenant, beats("teen", NOW - timedelta(minutes=30), 11))
-    svc = service(api)
+def _count_calls(monkeypatch: pytest.MonkeyPatch, obj: Any, name: str) -> list[Any]:
     calls: list[Any] = []
-    real = svc.store.usage.events
+    real = getattr(obj, name)
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
         return real(*args, **kwargs)
 
-    svc.store.usage.events = counting  # type: ignore[method-assign]
-    try:
-        for _ in range(3):
-            assert get_status(api, tenant, "teen")["minutes_used"] == 10.5
-    finally:
-        svc.store.usage.events = real  # type: ignore[method-assign]
-    assert calls == []
+    monkeypatch.setattr(obj, name, counting)
+    return calls
+
+
+@pytest.mark.redis
+def test_redis_the_day_is_scanned_once_per_generation(
+    make_client: Callable[..., TestClient],
+    tenant: Tenant,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a = at(make_client(redis_url=redis_url), NOW)
+    b = at(make_client(redis_url=redis_url), NOW)
+    put_user(a, tenant, "teen")
+    send(a, tenant, beats("teen", NOW - timedelta(minutes=30), 11))
+    store = service(a).store  # both apps share it
+    scans = _count_calls(monkeypatch, store.usage, "events")
+    reads = _count_calls(monkeypatch, store.usage, "status_inputs")
+    assert get_status(a, tenant, "teen")["minutes_used"] == 10.5
+    assert len(scans) == 1 and len(reads) == 1
+    # b takes its own snapshot (one read) but the day's union comes from Redis: no scan
+    assert get_status(b, tenant, "teen")["minutes_used"] == 10.5
+    assert len(scans) == 1 and len(reads) == 2
+    # the hot path: no SQL at all
+    for client in (a, b, a, b):
+        assert get_status(client, tenant, "teen")["minutes_used"] == 10.5
+    assert len(scans) == 1 and len(reads) == 2
+    # new heartbeats: one scan again, whichever process reads first
+    send(b, tenant, beats("teen", NOW - timedelta(minutes=19), 10, prefix="more"))
+    assert get_status(a, tenant, "teen")["minutes_used"] == 20.5
+    assert get_status(b, tenant, "teen")["minutes_used"] == 20.5
+    assert len(scans) == 2 and len(reads) == 4

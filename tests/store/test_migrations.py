@@ -33,6 +33,7 @@ TABLES = {
     "unlock_requests",
     "usage_passcodes",
     "unlock_attempts",
+    "user_zone_changes",
 }
 
 
@@ -81,3 +82,9 @@ def test_downgrade_to_base_then_upgrade_again(fresh_url: Callable[[], str]) -> N
         engine.dispose()
     with Store.open(url) as store:
         assert store.tenants.create_tenant("again").name == "again"
+
+
+def test_one_head_after_the_merge(fresh_url: Callable[[], str]) -> None:
+    """0006 merged the screen-time and family branches: the next migration has one parent."""
+    url = fresh_url()
+    assert ScriptDirectory.from_config(alembic_config(url)).get_heads() == ["0006"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +13,7 @@ from salama.store import Store
 from salama.store.usage import NewUsageEvent
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
 def _setup(store: Store) -> str:
@@ -178,3 +181,86 @@ def test_deleting_the_user_erases_their_usage(store: Store) -> None:
     assert store.usage.get_limits(tid, "u1") is None
     assert store.usage.get_passcode(tid, "u1") is None
     assert store.usage.unlocks(tid, "u1", *day) == []
+
+
+def test_claimed_attempts_never_exceed_the_limit_under_concurrency(db_url: str) -> None:
+    """Twelve attempts at once, each on its own connection, against a limit of 5: exactly five
+    are claimed and all five are kept (a read-then-write count lets several pass the check and
+    loses some of the writes)."""
+    stores = [Store.open(db_url) for _ in range(4)]
+    try:
+        tid = _setup(stores[0])
+        barrier = threading.Barrier(12)
+
+        def attempt(i: int) -> bool:
+            barrier.wait()
+            claimed, _ = stores[i % 4].usage.claim_attempt(
+                tid, "u1", T0 + timedelta(seconds=i), since=T0 - timedelta(minutes=15),
+                max_failures=5,
+            )  # fmt: skip
+            return claimed
+
+        with ThreadPoolExecutor(12) as pool:
+            results = list(pool.map(attempt, range(12)))
+        assert results.count(True) == 5
+        assert len(stores[0].usage.failures(tid, "u1")) == 5
+    finally:
+        for s in stores:
+            s.close()
+
+
+def test_claim_window_release_and_unknown_user(store: Store) -> None:
+    tid = _setup(store)
+    since = T0 - timedelta(minutes=15)
+    store.usage.set_failures(tid, "u1", [T0 - timedelta(minutes=20), T0 - timedelta(minutes=1)])
+    claimed, recent = store.usage.claim_attempt(tid, "u1", T0, since=since, max_failures=2)
+    # the failure older than the window no longer counts (and is dropped)
+    assert claimed and recent == [T0 - timedelta(minutes=1), T0]
+    claimed, recent = store.usage.claim_attempt(tid, "u1", T0, since=since, max_failures=2)
+    assert not claimed and len(recent) == 2
+    store.usage.release_attempt(tid, "u1", T0)  # the attempt at T0 was right after all
+    assert store.usage.failures(tid, "u1") == [T0 - timedelta(minutes=1)]
+    store.usage.release_attempt(tid, "u1", T0)  # nothing at T0 left: no-op
+    assert store.usage.failures(tid, "u1") == [T0 - timedelta(minutes=1)]
+    with pytest.raises(NotFoundError):
+        store.usage.claim_attempt(tid, "ghost", T0, since=since, max_failures=2)
+
+
+def test_pending_requests(store: Store) -> None:
+    tid = _setup(store)
+    old = store.usage.create_request(tid, "u1", minutes=15, rest_of_day=False, at=T0)
+    a = store.usage.create_request(tid, "u1", minutes=30, rest_of_day=False, at=T0 + HOUR)
+    b = store.usage.create_request(tid, "u1", minutes=None, rest_of_day=True, at=T0 + 2 * HOUR)
+    store.usage.approve_request(
+        tid,
+        b.id,
+        parent_id="p1",
+        at=T0 + 3 * HOUR,
+        minutes=None,
+        rest_of_day=True,
+        minutes_used_at_grant=None,
+    )
+    assert [r.id for r in store.usage.pending_requests(tid, "u1", T0)] == [old.id, a.id]
+    assert [r.id for r in store.usage.pending_requests(tid, "u1", T0 + HOUR)] == [a.id]
+    assert store.usage.pending_requests("another", "u1", T0) == []
+
+
+def test_a_batch_mixes_new_stored_repeated_and_unknown(store: Store) -> None:
+    tid = _setup(store)
+    store.users.put(
+        tid, "u2", age_band="adult", birth_date=None, country=None, language=None, timezone="UTC"
+    )
+    assert store.usage.add_events(tid, [_hb("a", 0), _hb("b", 1, user="u2")]).inserted == (0, 1)
+    batch = [
+        _hb("a", 0),  # stored already
+        _hb("c", 2),
+        _hb("x", 3, user="ghost"),
+        _hb("c", 2),  # repeated in the batch
+        _hb("a", 0, user="u2"),  # same key, another user: new
+        _hb("a", 0, device="d2"),  # same key, another device: new
+    ]
+    added = store.usage.add_events(tid, batch)
+    assert added.inserted == (1, 4, 5)
+    assert added.duplicates == (0, 3)
+    assert added.unknown_user == (2,)
+    assert len(store.usage.events(tid, "u1", T0, T0 + HOUR)) == 3

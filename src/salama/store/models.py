@@ -488,3 +488,18 @@ class UnlockAttemptRow(Base):
     user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[list[Any]]
     updated_at: Mapped[datetime]
+
+
+class UserZoneChangeRow(Base):
+    """A change of a user's time zone (migration 0006): from ``at`` on, the user's days are cut
+    in ``to_zone``. Kept only as long as the weekly summaries look back (see
+    ``salama.store.usage``); erased with the user."""
+
+    __tablename__ = "user_zone_changes"
+    __table_args__ = (_usage_user_fk(),)
+
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(primary_key=True)
+    from_zone: Mapped[str] = mapped_column(String(64))
+    to_zone: Mapped[str] = mapped_column(String(64))

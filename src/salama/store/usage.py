@@ -2,9 +2,18 @@
 wrong-passcode attempts. Tenant-scoped like every repository (``repos.py``): another tenant's rows
 read as absent. Rows reference their user (tenant_id, user_id) with ON DELETE CASCADE.
 
-``add_events`` is the ingestion path: one transaction per batch, ``INSERT ... ON CONFLICT DO
-NOTHING`` on the (tenant, user, device, key) unique constraint, so a replayed heartbeat changes
-nothing; it returns only after the commit, so whatever it reports as inserted is durable.
+``add_events`` is the ingestion path: one transaction per batch, two statements (which of the
+batch's users exist; one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` of all the rows, on the
+(tenant, user, device, key) unique constraint), so a replayed heartbeat changes nothing; it
+returns only after the commit, so whatever it reports as inserted is durable. The insert is a
+Core statement whose SQL is the same for every batch (compiled once; on PostgreSQL the rows
+travel as arrays through ``unnest``), since compiling a fresh multi-row VALUES per batch cost
+more than the database's work.
+
+Wrong-passcode attempts are counted atomically (``claim_attempt``): the count in the window and
+the new attempt are read and written in one transaction holding the user's row (``SELECT ...
+FOR UPDATE`` on PostgreSQL; SQLite writes are serialised), so concurrent attempts can neither
+lose a failure nor all pass a check made before any of them was counted.
 """
 
 from __future__ import annotations
@@ -14,8 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, delete, select, text, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import insert as _pg_insert
 from sqlalchemy.orm import Session
 
 from salama.errors import ConflictError
@@ -27,6 +37,7 @@ from salama.store.models import (
     UsagePasscodeRow,
     UsageUnlockRow,
     UserRow,
+    UserZoneChangeRow,
 )
 from salama.store.repos import Database, UserRecord, _check_str, _new_id, _now, _user
 
@@ -39,6 +50,7 @@ __all__ = [
     "UsageEventRecord",
     "UsageLimitsRecord",
     "UsageStore",
+    "ZoneChangeRecord",
 ]
 
 EventKind = Literal["heartbeat", "session"]
@@ -107,6 +119,15 @@ class UnlockRequestRecord:
     created_at: datetime
     decided_at: datetime | None
     decided_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneChangeRecord:
+    """From ``at`` on, the user's days are cut in ``to_zone`` (before: ``from_zone``)."""
+
+    at: datetime
+    from_zone: str
+    to_zone: str
 
 
 class UsageStore(Protocol):
@@ -185,6 +206,38 @@ class UsageStore(Protocol):
 
     def set_failures(self, tenant_id: str, user_id: str, failures: Sequence[datetime]) -> None: ...
 
+    def claim_attempt(
+        self, tenant_id: str, user_id: str, at: datetime, *, since: datetime, max_failures: int
+    ) -> tuple[bool, list[datetime]]:
+        """Atomically, in one transaction: the user's failures later than ``since``; when fewer
+        than ``max_failures``, ``at`` joins them (the attempt counts as a failure until
+        :meth:`release_attempt`) and ``(True, failures)`` is returned; otherwise ``(False,
+        failures)`` and nothing changes. Concurrent claims never exceed ``max_failures`` nor
+        lose one another's. NotFoundError when no such user."""
+        ...
+
+    def release_attempt(self, tenant_id: str, user_id: str, at: datetime) -> None:
+        """Forget one claimed attempt at ``at`` (it turned out right); no-op when none."""
+        ...
+
+    def pending_requests(
+        self, tenant_id: str, user_id: str, since: datetime
+    ) -> list[UnlockRequestRecord]:
+        """The user's pending approval requests created at ``since`` or later, oldest first."""
+        ...
+
+    def zone_changes(self, tenant_id: str, user_id: str) -> list[ZoneChangeRecord]:
+        """The user's recorded time-zone changes, oldest first."""
+        ...
+
+    def record_zone_change(
+        self, tenant_id: str, user_id: str, change: ZoneChangeRecord, *, keep_since: datetime
+    ) -> None:
+        """In one transaction: forget changes before ``keep_since`` and those at or after
+        ``change.at`` (a change replaces what it re-cuts), then add ``change``. NotFoundError
+        when no such user."""
+        ...
+
 
 def _event(row: UsageEventRow) -> UsageEventRecord:
     kind: EventKind = "session" if row.kind == "session" else "heartbeat"
@@ -228,6 +281,34 @@ def _require_user(s: Session, tenant_id: str, user_id: str) -> None:
         raise NotFoundError("no such user", details={"user_id": user_id})
 
 
+_EVENTS: Table = UsageEventRow.__table__  # type: ignore[assignment]
+_KNOWN_USERS = select(UserRow.user_id).where(
+    UserRow.tenant_id == bindparam("tenant_id"),
+    UserRow.user_id.in_(bindparam("users", expanding=True)),
+)
+# SQLite: one statement per batch too (SQLAlchemy's "insertmanyvalues" folds the executemany
+# into a multi-row INSERT ... RETURNING), compiled once.
+_SQLITE_INSERT_EVENTS = (
+    sqlite.insert(_EVENTS)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "user_id", "device_id", "key"])
+    .returning(_EVENTS.c.user_id, _EVENTS.c.device_id, _EVENTS.c.key)
+)
+# PostgreSQL: the rows as eight arrays, whatever the batch size: the same SQL every time.
+_PG_INSERT_EVENTS = text(
+    """
+    INSERT INTO usage_events
+        (tenant_id, user_id, device_id, key, kind, foreground, at, received_at)
+    SELECT :tenant_id, v.user_id, v.device_id, v.key, v.kind, v.foreground, v.at, :received_at
+    FROM unnest(
+        CAST(:users AS varchar[]), CAST(:devices AS varchar[]), CAST(:keys AS varchar[]),
+        CAST(:kinds AS varchar[]), CAST(:foregrounds AS boolean[]), CAST(:ats AS timestamptz[])
+    ) AS v(user_id, device_id, key, kind, foreground, at)
+    ON CONFLICT (tenant_id, user_id, device_id, key) DO NOTHING
+    RETURNING user_id, device_id, key
+    """
+)
+
+
 class SqlUsageStore:
     """UsageStore on SQLAlchemy (SQLite or PostgreSQL)."""
 
@@ -243,15 +324,9 @@ class SqlUsageStore:
         if not events:
             return AddedEvents((), (), ())
         now = _now()
-        with self._db.write("usage events conflict with a concurrent write") as s:
-            wanted = list(dict.fromkeys(e.user_id for e in events))
-            known = set(
-                s.scalars(
-                    select(UserRow.user_id).where(
-                        UserRow.tenant_id == tenant_id, UserRow.user_id.in_(wanted)
-                    )
-                )
-            )
+        wanted = list(dict.fromkeys(e.user_id for e in events))
+        with self._db.write_core("usage events conflict with a concurrent write") as conn:
+            known = set(conn.scalars(_KNOWN_USERS, {"tenant_id": tenant_id, "users": wanted}))
             unknown: list[int] = []
             first: dict[tuple[str, str, str], int] = {}
             repeated: list[int] = []
@@ -266,29 +341,39 @@ class SqlUsageStore:
                     first[ident] = i
             inserted: set[tuple[str, str, str]] = set()
             if first:
-                rows = [
-                    {
-                        "tenant_id": tenant_id,
-                        "user_id": events[i].user_id,
-                        "device_id": events[i].device_id,
-                        "key": events[i].key,
-                        "kind": events[i].kind,
-                        "foreground": events[i].foreground,
-                        "at": events[i].at.astimezone(UTC),
-                        "received_at": now,
-                    }
-                    for i in first.values()
-                ]
-                insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-                stmt = (
-                    insert(UsageEventRow)
-                    .values(rows)
-                    .on_conflict_do_nothing(
-                        index_elements=["tenant_id", "user_id", "device_id", "key"]
+                batch = [events[i] for i in first.values()]
+                if self._dialect == "postgresql":
+                    result = conn.execute(
+                        _PG_INSERT_EVENTS,
+                        {
+                            "tenant_id": tenant_id,
+                            "received_at": now,
+                            "users": [e.user_id for e in batch],
+                            "devices": [e.device_id for e in batch],
+                            "keys": [e.key for e in batch],
+                            "kinds": [e.kind for e in batch],
+                            "foregrounds": [e.foreground for e in batch],
+                            "ats": [e.at.astimezone(UTC) for e in batch],
+                        },
                     )
-                    .returning(UsageEventRow.user_id, UsageEventRow.device_id, UsageEventRow.key)
-                )
-                inserted = {(r[0], r[1], r[2]) for r in s.execute(stmt)}
+                else:
+                    result = conn.execute(
+                        _SQLITE_INSERT_EVENTS,
+                        [
+                            {
+                                "tenant_id": tenant_id,
+                                "user_id": e.user_id,
+                                "device_id": e.device_id,
+                                "key": e.key,
+                                "kind": e.kind,
+                                "foreground": e.foreground,
+                                "at": e.at.astimezone(UTC),
+                                "received_at": now,
+                            }
+                            for e in batch
+                        ],
+                    )
+                inserted = {(r[0], r[1], r[2]) for r in result}
         # the transaction has committed here: what is reported as inserted is durable
         ok = tuple(sorted(i for ident, i in first.items() if ident in inserted))
         dup = tuple(sorted([i for ident, i in first.items() if ident not in inserted] + repeated))
@@ -512,3 +597,98 @@ class SqlUsageStore:
                 s.add(row)
             row.failures = [t.astimezone(UTC).isoformat() for t in failures]
             row.updated_at = _now()
+
+    def claim_attempt(
+        self, tenant_id: str, user_id: str, at: datetime, *, since: datetime, max_failures: int
+    ) -> tuple[bool, list[datetime]]:
+        with self._db.write() as s:
+            _require_user(s, tenant_id, user_id)
+            if self._dialect == "postgresql":
+                # the row must exist to be locked: two first attempts race on this insert only
+                s.execute(
+                    _pg_insert(UnlockAttemptRow)
+                    .values(tenant_id=tenant_id, user_id=user_id, failures=[], updated_at=_now())
+                    .on_conflict_do_nothing(index_elements=["tenant_id", "user_id"])
+                )
+            row = s.scalars(
+                select(UnlockAttemptRow)
+                .where(UnlockAttemptRow.tenant_id == tenant_id, UnlockAttemptRow.user_id == user_id)
+                .with_for_update()
+            ).one_or_none()
+            recent = [] if row is None else [datetime.fromisoformat(t) for t in row.failures]
+            recent = sorted(t for t in recent if t > since)
+            if len(recent) >= max_failures:
+                return False, recent
+            recent = sorted([*recent, at.astimezone(UTC)])
+            if row is None:
+                row = UnlockAttemptRow(tenant_id=tenant_id, user_id=user_id)
+                s.add(row)
+            row.failures = [t.isoformat() for t in recent]
+            row.updated_at = _now()
+            return True, recent
+
+    def release_attempt(self, tenant_id: str, user_id: str, at: datetime) -> None:
+        with self._db.write() as s:
+            row = s.scalars(
+                select(UnlockAttemptRow)
+                .where(UnlockAttemptRow.tenant_id == tenant_id, UnlockAttemptRow.user_id == user_id)
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                return
+            stamp = at.astimezone(UTC).isoformat()
+            kept = list(row.failures)
+            if stamp in kept:
+                kept.remove(stamp)
+                row.failures = kept
+                row.updated_at = _now()
+
+    def pending_requests(
+        self, tenant_id: str, user_id: str, since: datetime
+    ) -> list[UnlockRequestRecord]:
+        with self._db.read() as s:
+            rows = s.scalars(
+                select(UnlockRequestRow)
+                .where(
+                    UnlockRequestRow.tenant_id == tenant_id,
+                    UnlockRequestRow.user_id == user_id,
+                    UnlockRequestRow.status == "pending",
+                    UnlockRequestRow.created_at >= since,
+                )
+                .order_by(UnlockRequestRow.created_at, UnlockRequestRow.id)
+            )
+            return [_request(r) for r in rows]
+
+    def zone_changes(self, tenant_id: str, user_id: str) -> list[ZoneChangeRecord]:
+        with self._db.read() as s:
+            rows = s.scalars(
+                select(UserZoneChangeRow)
+                .where(
+                    UserZoneChangeRow.tenant_id == tenant_id,
+                    UserZoneChangeRow.user_id == user_id,
+                )
+                .order_by(UserZoneChangeRow.at)
+            )
+            return [ZoneChangeRecord(r.at, r.from_zone, r.to_zone) for r in rows]
+
+    def record_zone_change(
+        self, tenant_id: str, user_id: str, change: ZoneChangeRecord, *, keep_since: datetime
+    ) -> None:
+        mine = (UserZoneChangeRow.tenant_id == tenant_id, UserZoneChangeRow.user_id == user_id)
+        with self._db.write() as s:
+            _require_user(s, tenant_id, user_id)
+            s.execute(
+                delete(UserZoneChangeRow).where(
+                    *mine,
+                    (UserZoneChangeRow.at < keep_since) | (UserZoneChangeRow.at >= change.at),
+                )
+            )
+            s.add(
+                UserZoneChangeRow(
+                    tenant_id=tenant_id,
+                    user_id=user_id,
+                    at=change.at,
+                    from_zone=change.from_zone,
+                    to_zone=change.to_zone,
+                )
+            )

@@ -6,6 +6,7 @@ A heartbeat batch is acknowledged only after its transaction commits: a 200 mean
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -44,18 +45,26 @@ def service_of(state: AppState) -> UsageService:
     return service
 
 
+def _edge(exc: InputError) -> ApiError | None:
+    """The status an InputError gets at the edge when it is not 422."""
+    code = str(exc.details.get("code", ""))
+    details = {k: v for k, v in exc.details.items() if k != "code"}
+    if code == "too_many_attempts":
+        retry = str(details.get("retry_after_s", 60))
+        return ApiError(429, code, exc.message, details, headers={"Retry-After": retry})
+    if code in _FORBIDDEN:
+        return ApiError(403, code, exc.message, details)
+    return None
+
+
 def _call(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except InputError as exc:
-        code = str(exc.details.get("code", ""))
-        details = {k: v for k, v in exc.details.items() if k != "code"}
-        if code == "too_many_attempts":
-            retry = str(details.get("retry_after_s", 60))
-            raise ApiError(429, code, exc.message, details, headers={"Retry-After": retry}) from exc
-        if code in _FORBIDDEN:
-            raise ApiError(403, code, exc.message, details) from exc
-        raise
+        edge = _edge(exc)
+        if edge is None:
+            raise
+        raise edge from exc
 
 
 def _iso_time(value: object) -> object:
@@ -154,11 +163,50 @@ def post_session(body: SessionIn, caller: Caller, state: State) -> dict[str, Any
     return _call(lambda: service_of(state).ingest(caller.tenant_id, [item]))
 
 
-@router.get("/{user_id}/status", responses=ERROR_RESPONSES)
-def get_status(caller: Caller, state: State, user_id: str = UserId) -> dict[str, Any]:
+class StatusOut(BaseModel):
+    """What the app should do now (see docs/wellbeing.md for each field)."""
+
+    day: date = Field(description="The user's local date.")
+    minutes_used: float
+    limit_minutes: int | None = Field(description="Today's limit; null: none.")
+    allowed_minutes: float | None = Field(description="The limit plus today's unlocks.")
+    minutes_left: float | None
+    locked: bool
+    reminder: Literal["break", "sleep", "limit_soon"] | None
+    wind_down: bool
+    hold_notifications: bool
+    unlock: list[Literal["own_passcode", "parent_passcode", "parent_approval"]] = Field(
+        description="How to unlock (when locked)."
+    )
+    continuous_minutes: float
+    break_count: int
+    unlocks_today: int
+    resets_at: datetime = Field(description="When the day (and the count) starts again.")
+
+
+# The hot route: ``async`` (no thread hand-off), answered from the service's cached snapshot
+# (no SQL; with Redis one round trip), and serialised once, here: no response_model
+# validation on the way out. StatusOut documents the shape in the OpenAPI schema.
+@router.get(
+    "/{user_id}/status",
+    response_class=Response,
+    responses={**ERROR_RESPONSES, 200: {"model": StatusOut, "description": "The status now."}},
+)
+async def get_status(caller: Caller, state: State, user_id: str = UserId) -> Response:
     """What the app should do now: minutes used and left, locked, reminder, wind down, unlock
     methods (when locked)."""
-    return _call(lambda: service_of(state).status(caller.tenant_id, user_id))
+    try:
+        body = await service_of(state).astatus(caller.tenant_id, user_id)
+    except InputError as exc:
+        edge = _edge(exc)
+        if edge is None:
+            raise
+        raise edge from exc
+    return Response(_json(body), media_type="application/json")
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @router.get("/{user_id}/limits", responses=ERROR_RESPONSES)
@@ -196,8 +244,8 @@ def put_passcode(body: PasscodeIn, caller: Caller, state: State, user_id: str = 
 @router.post("/{user_id}/unlock", responses=ERROR_RESPONSES)
 def post_unlock(body: UnlockIn, caller: Caller, state: State, user_id: str = UserId) -> Any:
     """More time with a passcode: the user's own (16-17, adults) or a paired parent's (13-15).
-    Wrong codes: 5 per 15 minutes per user, then 429 ``too_many_attempts``. Recorded and
-    audited."""
+    Wrong codes: 5 per 15 minutes per user, then 429 ``too_many_attempts`` (counted atomically:
+    concurrent attempts get no more). Recorded and audited."""
     return _call(
         lambda: service_of(state).unlock(
             caller.tenant_id,
@@ -216,7 +264,8 @@ def post_unlock(body: UnlockIn, caller: Caller, state: State, user_id: str = Use
 def post_unlock_request(
     body: Grant, caller: Caller, state: State, user_id: str = UserId
 ) -> dict[str, Any]:
-    """A 13-15's request for a parent's approval; returns its ``id``."""
+    """A 13-15's request for a parent's approval; returns its ``id`` and ``expires_at`` (the
+    end of the teen's local day: approving it later is 409 ``request_expired``)."""
     return _call(
         lambda: service_of(state).request_unlock(
             caller.tenant_id,
@@ -228,12 +277,37 @@ def post_unlock_request(
     )
 
 
+@router.get("/{user_id}/unlock-requests", responses=ERROR_RESPONSES)
+def list_unlock_requests(
+    caller: Caller,
+    state: State,
+    user_id: str = UserId,
+    acting_user_id: str | None = Query(
+        None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00-\x1f]+$",
+        description="Who reads: the teen (default) or a paired parent (403 otherwise).",
+    ),
+) -> dict[str, Any]:
+    """The teen's requests still waiting for a parent and not expired, oldest first: what a
+    parent's app shows to approve."""
+    return {
+        "requests": _call(
+            lambda: service_of(state).pending_requests(
+                caller.tenant_id, user_id, acting_user_id=acting_user_id
+            )
+        )
+    }
+
+
 @router.post("/unlock-requests/{request_id}/approve", responses=ERROR_RESPONSES)
 def approve_unlock_request(
     body: ApproveIn, caller: Caller, state: State, request_id: str = RequestId
 ) -> dict[str, Any]:
     """A paired parent approves (what they choose, or what was asked). 403 ``not_paired``
-    otherwise; 409 when approved already."""
+    otherwise; 409 ``already_decided`` when approved already, 409 ``request_expired`` after the
+    end of the teen's local day the request was made on."""
     return _call(
         lambda: service_of(state).approve_request(
             caller.tenant_id,

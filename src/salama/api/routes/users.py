@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field, model_validator
 
-from salama.api.deps import Caller, State, actor_of
+from salama.api.deps import AppState, Caller, State, actor_of
 from salama.api.errors import ApiError
 from salama.api.schemas import ERROR_RESPONSES, AgeBand, Input
 from salama.errors import InputError
@@ -86,6 +86,7 @@ def put_user(
         if body.birth_date > today:
             raise InputError("birth_date is in the future", details={"code": "invalid_birth_date"})
         age_band(body.birth_date, today)  # InputError under_13
+    before = state.store.users.get(caller.tenant_id, user_id)
     user, created = state.store.users.put(
         caller.tenant_id,
         user_id,
@@ -95,6 +96,12 @@ def put_user(
         language=body.language,
         timezone=body.timezone,
     )
+    _forget_family(state, caller.tenant_id, user_id)  # the birth date may end a pairing
+    usage = state.extras["usage"]
+    if before is not None and before.timezone != user.timezone:
+        # the day in progress keeps its minutes (salama.wellbeing.change_zone)
+        usage.change_zone(caller.tenant_id, user_id, before.timezone, user.timezone)
+    usage.invalidate_user(caller.tenant_id, user_id)  # zone, band: status
     if created:
         response.status_code = 201
     return _out(user)
@@ -112,9 +119,17 @@ def get_user(caller: Caller, state: State, user_id: str = UserId) -> UserOut:
 def delete_user(caller: Caller, state: State, user_id: str = UserId) -> Response:
     """Erase the user and everything kept about them. Audited (who, when; no content)."""
     existed = state.store.users.delete(caller.tenant_id, user_id)
+    _forget_family(state, caller.tenant_id, user_id)  # pairings and controls went with it
+    state.extras["usage"].invalidate_user(caller.tenant_id, user_id)  # so did their usage
     if not existed:
         raise ApiError(404, "not_found", "no such user", {"user_id": user_id})
     state.store.audit.append(
         caller.tenant_id, actor=actor_of(caller), action="user.delete", target=f"user:{user_id}"
     )
     return Response(status_code=204)
+
+
+def _forget_family(state: AppState, tenant_id: str, user_id: str) -> None:
+    family = state.extras.get("family")
+    if family is not None:
+        family.policy.forget(tenant_id, user_id)
