@@ -5,23 +5,10 @@
 --
 -- LOAD_BODIES: one JSON request body a line (real comments, varied surfaces and age bands); each
 -- thread walks them in turn from its own offset. LOAD_KEY: the tenant's app key.
--- LOAD_RATE (optional): the total request rate to hold, in requests/s. Without it wrk runs closed
--- loop (every connection sends again as soon as it has its answer: the server's saturation
--- throughput). With it, each thread hands out send slots every threads/rate seconds, so the
--- server sees that rate whatever its latency (as wrk2 does), as long as enough connections are
--- free; latency is measured from the actual send.
+-- LOAD_RATE (optional): the total request rate to hold (pacing.lua); without it, closed loop.
 -- At the end one line "LOAD_RESULT {json}" gives the counts by status and by decision action.
 
-local ffi = require("ffi")
-ffi.cdef([[
-typedef struct { long tv_sec; long tv_nsec; } load_timespec;
-int clock_gettime(int clk_id, load_timespec *tp);
-]])
-local ts = ffi.new("load_timespec")
-local function now_ms()
-  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
-  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
-end
+dofile((os.getenv("LOAD_LUA_DIR") or "benchmarks/load") .. "/pacing.lua")
 
 local threads = {}
 local thread_count = 0
@@ -34,9 +21,6 @@ end
 
 local bodies = {}
 local index = 0
-local rate = tonumber(os.getenv("LOAD_RATE") or "") or 0
-local period_ms = 0
-local next_slot = 0
 
 -- Counted per thread, read back by done().
 statuses = {}
@@ -57,10 +41,6 @@ function init(args)
   assert(#bodies > 0, "no request bodies in " .. path)
   local nthreads = tonumber(os.getenv("LOAD_THREADS") or "1") or 1
   index = math.floor(((id or 1) - 1) * #bodies / nthreads)
-  if rate > 0 then
-    period_ms = 1000 * nthreads / rate
-    next_slot = now_ms()
-  end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. key
@@ -69,21 +49,6 @@ end
 function request()
   index = index % #bodies + 1
   return wrk.format(nil, "/v1/check", nil, bodies[index])
-end
-
-if rate > 0 then
-  function delay()
-    local now = now_ms()
-    next_slot = next_slot + period_ms
-    if next_slot < now - 1000 then
-      next_slot = now -- more than a second behind: do not burst to catch up
-    end
-    local wait = next_slot - now
-    if wait < 0 then
-      return 0
-    end
-    return wait
-  end
 end
 
 function response(status, headers, body)

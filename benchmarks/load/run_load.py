@@ -360,7 +360,11 @@ def run_wrk(
 ) -> dict[str, Any]:
     env = dict(os.environ)
     env.update(
-        LOAD_BODIES=str(bodies), LOAD_KEY=key, LOAD_THREADS=str(threads), LOAD_RATE=str(rate)
+        LOAD_BODIES=str(bodies),
+        LOAD_KEY=key,
+        LOAD_THREADS=str(threads),
+        LOAD_RATE=str(rate),
+        LOAD_LUA_DIR=str(LUA.parent),
     )
     command = [
         "wrk",

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/load/run_usage_load.py                  # both scenarios
     .venv/bin/python benchmarks/load/run_usage_load.py --scenario status --duration 10
+    .venv/bin/python benchmarks/load/run_usage_load.py --scenario status --rate 3000  # paced
 
 Scenarios (each on a fresh PostgreSQL database ``salama_load_<random>``, dropped afterwards, and
 ``salama serve`` with ``SALAMA_REDIS_URL`` set and the key rate limit high enough never to
@@ -102,6 +103,7 @@ def run_wrk(
     connections: int,
     duration: int,
     cycle: bool,
+    rate: int = 0,
 ) -> dict[str, Any]:
     env = dict(os.environ)
     env.update(
@@ -109,6 +111,8 @@ def run_wrk(
         LOAD_KEY=key,
         LOAD_THREADS=str(threads),
         LOAD_CYCLE="1" if cycle else "0",
+        LOAD_RATE=str(rate),
+        LOAD_LUA_DIR=str(LUA.parent),
     )
     command = [
         "wrk",
@@ -129,7 +133,9 @@ def run_wrk(
     result: dict[str, Any] = json.loads(match.group(1))
     result["rps"] = round(result["requests"] / result["duration_s"], 1)
     result["heartbeats_per_s"] = round(result["accepted"] / result["duration_s"], 1)
-    result["command"] = " ".join([*command[:-3], "benchmarks/load/usage.lua", base])
+    shown = " ".join([*command[:-3], "benchmarks/load/usage.lua", base])
+    result["command"] = f"LOAD_RATE={rate} {shown}" if rate else shown
+    result["rate"] = rate or None
     return result
 
 
@@ -180,6 +186,7 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, Any]:
                     connections=args.connections,
                     duration=args.duration,
                     cycle=cycle,
+                    rate=args.rate if name == "status" else 0,
                 )
                 wall = time.monotonic() - t0
                 result["machine_cpu_busy_cores"] = round((_cpu_busy_seconds() - cpu0) / wall, 2)
@@ -191,6 +198,7 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, Any]:
             rate_limit_per_minute=args.rate_limit,
             users=args.users,
             batch=args.batch if name == "ingest" else None,
+            paced_rps=args.rate if name == "status" and args.rate else None,
         )
         return result
 
@@ -202,6 +210,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument(
+        "--rate",
+        type=int,
+        default=0,
+        help="status only: hold this many requests/s (paced, as wrk2 does) instead of a closed "
+        "loop, to read the latency at that load (the target: 3000)",
+    )
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--bodies", type=int, default=4000)

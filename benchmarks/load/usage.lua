@@ -8,6 +8,9 @@
 -- (ingestion bodies are used once, so that every heartbeat is new). At the end one line
 -- "LOAD_RESULT {json}" gives counts by status and the heartbeats accepted/duplicates.
 
+-- LOAD_RATE (optional): the total request rate to hold (pacing.lua); without it, closed loop.
+dofile((os.getenv("LOAD_LUA_DIR") or "benchmarks/load") .. "/pacing.lua")
+
 local threads = {}
 local thread_count = 0
 
