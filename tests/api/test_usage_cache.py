@@ -330,3 +330,38 @@ def test_the_status_matches_its_documented_schema(api: TestClient, tenant: Tenan
     assert set(StatusOut.model_fields) == set(body)
     assert parsed.resets_at == datetime(2026, 3, 3, tzinfo=UTC)
     assert body["locked"] is True and body["unlock"] == ["parent_passcode", "parent_approval"]
+
+
+# --- Redis down: the status still answers, from the database ----------------------------
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again when this returns: nobody listens
+
+
+def test_the_status_answers_from_the_database_when_redis_is_down(
+    make_client: Callable[..., TestClient], tenant: Tenant
+) -> None:
+    """SALAMA_REDIS_URL names a Redis that is not there (a real refused connection, no mock):
+    heartbeats are stored and acknowledged, statuses count them and see every write, and the
+    outage is remembered (Redis is not asked again on each request)."""
+    api = at(make_client(redis_url=f"redis://127.0.0.1:{_closed_port()}/0"), NOW)
+    cache = service(api).cache
+    put_user(api, tenant, "teen", band="teen_16_17")
+    assert send(api, tenant, beats("teen", NOW - timedelta(minutes=30), 11))["accepted"] == 11
+    assert getattr(cache, "down", False) is True
+    status = get_status(api, tenant, "teen")
+    assert status["minutes_used"] == 10.5 and status["locked"] is False
+    _limits(api, tenant, "teen", 5)
+    assert get_status(api, tenant, "teen")["locked"] is True
+    assert (
+        send(api, tenant, beats("teen", NOW - timedelta(minutes=9), 4, prefix="x"))["accepted"] == 4
+    )
+    assert get_status(api, tenant, "teen")["minutes_used"] == 14.0  # 10.5 + 3.5: seen at once
+    cache._down_until = 0.0  # type: ignore[union-attr]  # the retry period is over: ask again
+    assert get_status(api, tenant, "teen")["locked"] is True
+    assert cache.down is True  # type: ignore[union-attr]  # asked, failed, remembered

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import threading
 import time
@@ -407,20 +408,33 @@ def _new_generation() -> int:
     return secrets.randbits(62) + 1
 
 
+_REDIS_DOWN = (ConnectionError, TimeoutError, OSError)  # + redis.RedisError, added at init
+
+
 class RedisDayCache:
     """In Redis: one hash per user, ``salama:usage:<tenant>:<user>``, with the generation in
     field ``gen`` (a random number, new at each write) and each day's union as
     ``<day>|<zone>`` = ``<gen>|<json>``. Expires 3 days after its last write (the database
-    stays the source of truth). The hot path reads ``gen`` with :meth:`agen` (redis.asyncio,
-    one client per event loop); the writes use the blocking client (they run in threads)."""
+    stays the source of truth). The hot path reads ``gen`` with :meth:`agen` (one pipelined
+    client per event loop); the writes use the blocking client (they run in threads).
+
+    **When Redis is down** the status still answers, from the database: a failed read returns
+    a fresh random generation (it matches no snapshot, so the status is computed from the
+    events) and no cached union; a failed write is skipped. Redis is then not asked again for
+    ``retry_after_error`` seconds, so an outage costs one timeout per process and period, not
+    one per request; it is logged. A bump lost in the outage leaves other processes' snapshots
+    stale for at most their age limit (``snapshot_seconds``, 60 s with Redis)."""
 
     EXPIRE_S = 3 * 24 * 3600
     shared = True
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, retry_after_error: float = 5.0) -> None:
         import redis
 
         self.url = url
+        self.retry_after_error = retry_after_error
+        self._errors: tuple[type[BaseException], ...] = (*_REDIS_DOWN, redis.RedisError)
+        self._down_until = 0.0  # time.monotonic() before which Redis is not asked
         self._redis = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
         self._put = self._redis.register_script(_PUT_IF_GEN)
         self._aredis: _AsyncRedis | None = None
@@ -430,19 +444,50 @@ class RedisDayCache:
     def _key(tenant_id: str, user_id: str) -> str:
         return f"salama:usage:{tenant_id}:{user_id}"
 
+    @property
+    def down(self) -> bool:
+        """Whether Redis failed less than ``retry_after_error`` seconds ago."""
+        return bool(self._down_until) and time.monotonic() < self._down_until
+
+    def _failed(self, exc: BaseException) -> None:
+        self._down_until = time.monotonic() + self.retry_after_error
+        logging.getLogger("salama.usage").warning(
+            "screen time: Redis unavailable (%s); statuses computed from the database for %.0f s",
+            exc,
+            self.retry_after_error,
+        )
+
     def generation(self, tenant_id: str, user_id: str) -> int:
-        return int(self._redis.hget(self._key(tenant_id, user_id), "gen") or 0)
+        if self.down:
+            return _new_generation()
+        try:
+            return int(self._redis.hget(self._key(tenant_id, user_id), "gen") or 0)
+        except self._errors as exc:
+            self._failed(exc)
+            return _new_generation()
 
     async def agen(self, tenant_id: str, user_id: str) -> int:
+        if self.down:
+            return _new_generation()
         loop = asyncio.get_running_loop()
         if self._aloop is not loop:  # a connection belongs to the loop it was made on
             self._aredis = _AsyncRedis(self.url, timeout=1.0)
             self._aloop = loop
         assert self._aredis is not None
-        return int(await self._aredis.hget(self._key(tenant_id, user_id), "gen") or 0)
+        try:
+            return int(await self._aredis.hget(self._key(tenant_id, user_id), "gen") or 0)
+        except self._errors as exc:
+            self._failed(exc)
+            return _new_generation()
 
     def get(self, tenant_id: str, user_id: str, field: str) -> tuple[int, Spans | None]:
-        raw_gen, raw = self._redis.hmget(self._key(tenant_id, user_id), ["gen", field])
+        if self.down:
+            return _new_generation(), None
+        try:
+            raw_gen, raw = self._redis.hmget(self._key(tenant_id, user_id), ["gen", field])
+        except self._errors as exc:
+            self._failed(exc)
+            return _new_generation(), None
         gen = int(raw_gen or 0)
         if raw is None:
             return gen, None
@@ -453,27 +498,38 @@ class RedisDayCache:
         return gen, [(float(a), float(b)) for a, b in json.loads(payload)]
 
     def put(self, tenant_id: str, user_id: str, field: str, gen: int, spans: Spans) -> None:
+        if self.down:
+            return
         payload = f"{gen}|{json.dumps(spans, separators=(',', ':'))}"
-        self._put(keys=[self._key(tenant_id, user_id)], args=[gen, field, payload, self.EXPIRE_S])
+        try:
+            self._put(
+                keys=[self._key(tenant_id, user_id)], args=[gen, field, payload, self.EXPIRE_S]
+            )
+        except self._errors as exc:
+            self._failed(exc)
 
     def bump(self, tenant_id: str, user_id: str) -> int:
         gen = _new_generation()
-        key = self._key(tenant_id, user_id)
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(key, "gen", gen)
-        pipe.expire(key, self.EXPIRE_S)
-        pipe.execute()
+        self._bump([(tenant_id, user_id, gen)])
         return gen
 
     def bump_many(self, tenant_id: str, user_ids: Sequence[str]) -> None:
-        if not user_ids:
+        self._bump([(tenant_id, user_id, _new_generation()) for user_id in user_ids])
+
+    def _bump(self, items: Sequence[tuple[str, str, int]]) -> None:
+        """Set new generations (the write they follow has committed). Tried even while Redis is
+        thought down: a lost bump is what leaves other processes stale."""
+        if not items:
             return
-        pipe = self._redis.pipeline(transaction=False)
-        for user_id in user_ids:
+        pipe = self._redis.pipeline(transaction=len(items) == 1)
+        for tenant_id, user_id, gen in items:
             key = self._key(tenant_id, user_id)
-            pipe.hset(key, "gen", _new_generation())
+            pipe.hset(key, "gen", gen)
             pipe.expire(key, self.EXPIRE_S)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except self._errors as exc:
+            self._failed(exc)
 
     def close(self) -> None:
         self._redis.close()
