@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from salama.bands import AgeBand
+
 __all__ = [
     "ERROR_RESPONSES",
     "AgeBand",
@@ -17,7 +19,6 @@ __all__ = [
     "Surface",
 ]
 
-AgeBand = Literal["teen_13_15", "teen_16_17", "adult", "unknown"]
 Surface = Literal["comment", "dm", "post", "bio", "username", "search"]
 # A host app's id for a user, owner or device: opaque, never a name.
 Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")]

@@ -14,9 +14,9 @@ on 1 March, not 28 February.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 from zoneinfo import ZoneInfo
 
+from salama.bands import KNOWN_BANDS, TEEN_BANDS, KnownBand
 from salama.errors import InputError
 from salama.family._common import require_aware
 from salama.wellbeing.zones import zone as wellbeing_zone
@@ -34,9 +34,8 @@ __all__ = [
     "zone",
 ]
 
-AgeBand = Literal["teen_13_15", "teen_16_17", "adult"]
-BANDS: tuple[AgeBand, ...] = ("teen_13_15", "teen_16_17", "adult")
-TEEN_BANDS: tuple[AgeBand, ...] = ("teen_13_15", "teen_16_17")
+AgeBand = KnownBand
+BANDS = KNOWN_BANDS
 MIN_AGE = 13
 ADULT_AGE = 18
 

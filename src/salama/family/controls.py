@@ -47,6 +47,7 @@ from datetime import date, datetime, time
 from types import MappingProxyType
 from typing import Any, Literal
 
+from salama.bands import AGE_BANDS
 from salama.errors import InputError, NotFoundError
 from salama.family._common import (
     iso,
@@ -237,7 +238,7 @@ class Controls:
     def policy_band(self, teen_band: str) -> str:
         """The audience whose policy rules apply to the teen: their own band when ``standard``,
         ``teen_13_15`` when ``strict``. Raises InputError for an unknown band."""
-        if teen_band not in ("teen_13_15", "teen_16_17", "adult", "unknown"):
+        if teen_band not in AGE_BANDS:
             raise InputError(f"unknown band {teen_band!r}", details={"code": "invalid_band"})
         return "teen_13_15" if self.strictness == "strict" else teen_band
 

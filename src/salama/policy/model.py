@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from salama.bands import AGE_BANDS, KNOWN_BANDS
 from salama.policy import i18n
 
 __all__ = [
@@ -31,9 +32,9 @@ __all__ = [
 ]
 
 SURFACES = ("comment", "dm", "post", "bio", "username", "search")
-AUDIENCES = ("teen_13_15", "teen_16_17", "adult", "unknown")
+AUDIENCES = AGE_BANDS
 # The bands a rule may name: "unknown" is treated as teen_13_15 before rules are matched.
-BANDS = ("teen_13_15", "teen_16_17", "adult")
+BANDS = KNOWN_BANDS
 ACTIONS = ("allow", "nudge", "limit", "hold", "block", "support")
 # Penalties, mildest first. ``support`` is not one of them: it is help, and it wins (see engine).
 PENALTIES = ("allow", "nudge", "limit", "hold", "block")

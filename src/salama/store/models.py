@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from salama.bands import AGE_BANDS
+
 __all__ = [
     "ApiKeyRow",
     "AuditRow",
@@ -231,7 +233,7 @@ class UserRow(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
-            "age_band IS NULL OR age_band IN ('teen_13_15', 'teen_16_17', 'adult', 'unknown')",
+            f"age_band IS NULL OR age_band IN ({', '.join(repr(b) for b in AGE_BANDS)})",
             name="age_band",
         ),
     )

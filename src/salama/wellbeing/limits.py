@@ -27,8 +27,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from salama.bands import AGE_BANDS, AgeBand
 from salama.errors import InputError
 
 if TYPE_CHECKING:
@@ -51,8 +52,6 @@ __all__ = [
     "limits_for",
 ]
 
-AGE_BANDS = ("teen_13_15", "teen_16_17", "adult", "unknown")
-AgeBand = Literal["teen_13_15", "teen_16_17", "adult", "unknown"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
 _FULL_NAMES = {
     full: short
