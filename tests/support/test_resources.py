@@ -297,7 +297,7 @@ def test_file_level_errors(tmp_path: Path) -> None:
         load_resources(tmp_path)
     errors = errors_of(exc)
     assert any(e.startswith("AA.yaml:1: empty file") for e in errors)
-    assert any(e.startswith("BB.yaml:1: file: expected a mapping") for e in errors)
+    assert any(e.startswith("BB.yaml:1: file must be a mapping") for e in errors)
     assert any(e.startswith("CC.yaml:3: file: unknown key 'owner'") for e in errors)
     assert any(e.startswith("DD.yaml:1: file: missing 'resources'") for e in errors)
 
@@ -310,7 +310,7 @@ def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
         parse_resource_file(path)
     (error,) = errors_of(exc)
     assert error.startswith("XX.yaml:")
-    assert "not valid YAML" in error
+    assert "YAML syntax" in error
     line = int(error.split(":")[1])
     assert 3 <= line <= 5
 
@@ -320,7 +320,9 @@ def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "XX.yaml", text)
     with pytest.raises(DataError) as exc:
         parse_resource_file(path)
-    assert errors_of(exc) == ["XX.yaml:13: resources[0]: duplicate key 'status'"]
+    assert errors_of(exc) == [
+        "XX.yaml:13: resources[0]: key 'status' given twice (first on line 12)"
+    ]
 
 
 def test_verified_entry_needs_a_date(tmp_path: Path) -> None:

@@ -29,6 +29,12 @@ from salama.policy.model import (
     Policy,
     Rule,
 )
+from salama.yamlcheck import BOOL as _BOOL
+from salama.yamlcheck import FLOAT as _FLOAT
+from salama.yamlcheck import INT as _INT
+from salama.yamlcheck import STR as _STR
+from salama.yamlcheck import Findings as _Errors
+from salama.yamlcheck import compose, mapping
 
 __all__ = ["DEFAULT_POLICY", "load_default_policy", "load_policy", "parse_policy"]
 
@@ -46,44 +52,15 @@ _WHEN_KEYS = (
     "signals_any",
 )
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,79}\Z")
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-
-
-class _Errors:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[tuple[int, str]] = []
-
-    def add(self, node: yaml.Node | None, message: str) -> None:
-        line = node.start_mark.line + 1 if node is not None else 1
-        self.items.append((line, message))
-
-    def formatted(self) -> list[str]:
-        return [f"{self.source}:{line}: {msg}" for line, msg in sorted(self.items)]
 
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
     """Parse and validate the YAML text of a policy; ``source`` names it in error messages."""
     errors = _Errors(source)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        msg = f"{source}:{line}: YAML syntax: {exc.problem or exc}"
-        raise DataError(f"1 error(s) in {source}: {msg}", details={"errors": [msg]}) from None
-    except yaml.YAMLError as exc:
-        msg = f"{source}:1: YAML: {exc}"
-        raise DataError(f"1 error(s) in {source}: {msg}", details={"errors": [msg]}) from None
+    root = compose(text, errors)
+    errors.raise_if_any()  # not YAML: nothing more to say
     policy = _policy(root, errors)
-    if errors.items:
-        listed = errors.formatted()
-        raise DataError(
-            f"{len(listed)} error(s) in {source}: {listed[0]}", details={"errors": listed}
-        )
+    errors.raise_if_any()
     assert policy is not None
     return Policy(policy.name, policy.version, policy.rules, source)
 
@@ -108,29 +85,6 @@ def load_default_policy() -> Policy:
 
 # ---------------------------------------------------------------------------------------------
 # The walk. Each helper reports what is wrong with its node and returns None for it.
-
-
-def _mapping(
-    node: yaml.Node, allowed: tuple[str, ...], what: str, errors: _Errors
-) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
-    if not isinstance(node, yaml.MappingNode):
-        errors.add(node, f"{what} must be a mapping")
-        return None
-    out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-    for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.tag != _STR:
-            errors.add(key, f"{what}: keys must be plain names")
-            continue
-        name = key.value
-        if name not in allowed:
-            errors.add(key, f"{what}: unknown key {name!r}; allowed: {', '.join(allowed)}")
-            continue
-        if name in out:
-            first = out[name][0].start_mark.line + 1
-            errors.add(key, f"{what}: key {name!r} given twice (first on line {first})")
-            continue
-        out[name] = (key, value)
-    return out
 
 
 def _string(node: yaml.Node, what: str, errors: _Errors) -> str | None:
@@ -205,12 +159,9 @@ def _policy(root: yaml.Node | None, errors: _Errors) -> Policy | None:
     if root is None:
         errors.add(None, "empty file: a policy needs name, version and rules")
         return None
-    top = _mapping(root, _TOP_KEYS, "policy", errors)
+    top = mapping(root, "policy", _TOP_KEYS, errors, required=("name", "version", "rules"))
     if top is None:
         return None
-    for required in ("name", "version", "rules"):
-        if required not in top:
-            errors.add(root, f"policy: missing {required!r}")
     name = _string(top["name"][1], "name", errors) if "name" in top else None
     version = _string(top["version"][1], "version", errors) if "version" in top else None
     if "description" in top:
@@ -249,7 +200,7 @@ def _check_unique_id(item: yaml.Node, seen: dict[str, int], errors: _Errors) -> 
 
 
 def _rule(node: yaml.Node, errors: _Errors) -> Rule | None:
-    fields = _mapping(node, _RULE_KEYS, "rule", errors)
+    fields = mapping(node, "rule", _RULE_KEYS, errors)
     if fields is None:
         return None
     missing = [k for k in ("id", "when", "action", "reason") if k not in fields]
@@ -308,7 +259,7 @@ def _score(
 
 
 def _condition(node: yaml.Node, what: str, errors: _Errors) -> Condition | None:
-    fields = _mapping(node, _WHEN_KEYS, f"{what}: when", errors)
+    fields = mapping(node, f"{what}: when", _WHEN_KEYS, errors)
     if fields is None:
         return None
     ok = True

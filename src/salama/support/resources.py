@@ -35,6 +35,10 @@ from typing import Any
 import yaml
 
 from salama.errors import DataError, InputError
+from salama.yamlcheck import NULL as _NULL
+from salama.yamlcheck import STR as _STR
+from salama.yamlcheck import TIMESTAMP as _TIMESTAMP
+from salama.yamlcheck import Findings, compose, mapping
 
 __all__ = [
     "AUDIENCES",
@@ -68,10 +72,6 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]*$")
 # Arabic varieties served by lines that speak Arabic, and the other way round
 _ARABIC = frozenset({"ar", "ary", "arq", "aeb", "arz", "apc", "ajp", "acm", "afb", "ayl", "shu"})
 _ALIASES = {"UK": "GB"}
-
-_STR = "tag:yaml.org,2002:str"
-_NULL = "tag:yaml.org,2002:null"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,11 +297,7 @@ def parse_resource_file(path: Path, text: str | None = None) -> tuple[str, list[
             ) from exc
     parser = _Parser(path.name)
     result = parser.file(text, expected=_expected_country(path))
-    if parser.errors:
-        errors = sorted(parser.errors, key=lambda e: int(e.split(":")[1]))  # by line, stable
-        raise DataError(
-            f"{len(errors)} error(s) in {path.name}: {errors[0]}", details={"errors": errors}
-        )
+    parser.findings.raise_if_any()
     assert result is not None
     return result
 
@@ -319,24 +315,15 @@ class _Parser:
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
-        self.errors: list[str] = []
+        self.findings = Findings(filename)
 
     def error(self, node: yaml.Node | None, message: str, line: int | None = None) -> None:
-        if line is None:
-            line = node.start_mark.line + 1 if node is not None else 1
-        self.errors.append(f"{self.filename}:{line}: {message}")
+        self.findings.add(node, message, line)
 
     def file(self, text: str, expected: str) -> tuple[str, list[Resource]] | None:
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else 1
-            self.error(None, f"not valid YAML: {exc.problem or exc}", line)
-            return None
-        except yaml.YAMLError as exc:
-            self.error(None, f"not valid YAML: {exc}", 1)
-            return None
+        root = compose(text, self.findings)
+        if self.findings:
+            return None  # not YAML
         if root is None:
             self.error(None, "empty file; expected 'country' and 'resources'", 1)
             return None
@@ -369,28 +356,8 @@ class _Parser:
     def mapping(
         self, node: yaml.Node, what: str, allowed: frozenset[str], required: Sequence[str]
     ) -> dict[str, yaml.Node] | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.error(node, f"{what}: expected a mapping of keys")
-            return None
-        fields: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str):
-                self.error(key_node, f"{what}: keys must be plain words")
-                continue
-            if key not in allowed:
-                self.error(
-                    key_node, f"{what}: unknown key {key!r}; allowed: {', '.join(sorted(allowed))}"
-                )
-                continue
-            if key in fields:
-                self.error(key_node, f"{what}: duplicate key {key!r}")
-                continue
-            fields[key] = value_node
-        for key in required:
-            if key not in fields:
-                self.error(node, f"{what}: missing {key!r}")
-        return fields
+        fields = mapping(node, what, sorted(allowed), self.findings, required)
+        return None if fields is None else {name: value for name, (_, value) in fields.items()}
 
     def scalar(self, node: yaml.Node, what: str) -> str | None:
         if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL:
@@ -418,7 +385,7 @@ class _Parser:
         return value
 
     def entry(self, node: yaml.Node, what: str, country: str) -> Resource | None:
-        before = len(self.errors)
+        before = len(self.findings)
         fields = self.mapping(node, what, _ENTRY_KEYS, _ENTRY_REQUIRED)
         if fields is None:
             return None
@@ -445,7 +412,7 @@ class _Parser:
             self.error(
                 fields["checked"], f"{what}.checked: a verified entry needs the date it was checked"
             )
-        if len(self.errors) > before:
+        if len(self.findings) > before:
             return None
         assert name and kind and hours and audience and source and status
         return Resource(
