@@ -186,7 +186,10 @@ def test_over_the_rate_limit_raises_rate_limited(
     tenant: Tenant,  # noqa: F811
     sleeps: list[float],
 ) -> None:
-    c = Client("http://testserver", tenant.app_key, http=make_client(rate_limit_per_minute=1))
+    http = make_client(rate_limit_per_minute=1)
+    # pinned mid-window: two calls straddling a minute boundary would land in two windows
+    http.app.state.salama.limiter.clock = lambda: 1_800_000_000.0 + 5  # type: ignore[attr-defined]
+    c = Client("http://testserver", tenant.app_key, http=http)
     c.check(NEUTRAL, "comment")
     with pytest.raises(RateLimited) as caught:
         c.check(NEUTRAL, "comment")
