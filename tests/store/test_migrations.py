@@ -84,7 +84,7 @@ def test_downgrade_to_base_then_upgrade_again(fresh_url: Callable[[], str]) -> N
         assert store.tenants.create_tenant("again").name == "again"
 
 
-def test_one_head_after_the_merge(fresh_url: Callable[[], str]) -> None:
-    """0006 merged the screen-time and family branches: the next migration has one parent."""
+def test_one_head(fresh_url: Callable[[], str]) -> None:
+    """0006 merged the screen-time and family branches: a new migration has one parent."""
     url = fresh_url()
-    assert ScriptDirectory.from_config(alembic_config(url)).get_heads() == ["0006"]
+    assert len(ScriptDirectory.from_config(alembic_config(url)).get_heads()) == 1

@@ -18,9 +18,7 @@ write through this process (other processes see the change after at most ``cache
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,6 +30,7 @@ from salama.policy import Decision, Policy, evaluate, load_default_policy, parse
 from salama.policy import OwnerSettings as PolicyOwnerSettings
 from salama.policy.family import FamilyRulesSource
 from salama.policy.model import AUDIENCES, SURFACES
+from salama.service.cache import TTLCache
 from salama.store import Store
 from salama.store.repos import TEXT_KEPT_FOR, PolicyVersion
 from salama.support import ResourceBook, SupportResponse, respond, shipped_resources
@@ -132,34 +131,6 @@ class _Policies:
     shadow_version: int | None
 
 
-class _TTLCache:
-    """A small map whose entries live ``seconds``; safe enough across threads (a race only
-    reads the store twice)."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self._clock = clock
-        self._data: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, load: Callable[[], Any]) -> Any:
-        now = self._clock()
-        hit = self._data.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        value = load()
-        if self.seconds > 0:
-            with self._lock:
-                if len(self._data) > 50_000:  # bounded: drop everything rather than grow
-                    self._data.clear()
-                self._data[key] = (now + self.seconds, value)
-        return value
-
-    def forget(self, key: Any) -> None:
-        with self._lock:
-            self._data.pop(key, None)
-
-
 class CheckService:
     """Checks texts for one store. Thread-safe: the API calls it from its worker threads."""
 
@@ -178,8 +149,8 @@ class CheckService:
         self.default_policy = default_policy or load_default_policy()
         self.resources = resources or shipped_resources()
         self.retention = retention
-        self._owners = _TTLCache(cache_seconds)
-        self._policies = _TTLCache(cache_seconds)
+        self._owners = TTLCache(cache_seconds)
+        self._policies = TTLCache(cache_seconds)
         self._parsed: dict[str, Policy] = {}  # policy row id -> parsed (bodies never change)
         # A parent's controls (salama.service.family.FamilyPolicySource), read before the policy.
         self.family: FamilyRulesSource | None = None

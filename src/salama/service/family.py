@@ -18,11 +18,9 @@ for the cost and the staleness bound.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, time
-from time import monotonic
 from typing import Any
 
 from salama.errors import ConflictError, InputError, NotFoundError, SalamaError, StorageError
@@ -43,6 +41,7 @@ from salama.family import (
 )
 from salama.family.ages import age_on, local_today
 from salama.policy.family import FamilyRules
+from salama.service.cache import TTLCache
 from salama.service.users import band_of
 from salama.store import Store, UserRecord
 from salama.store.family import Audit
@@ -57,39 +56,6 @@ class NotAllowed(SalamaError):
     """The acting user may not do this to that teen (the API answers 403 ``not_paired``)."""
 
     code = "not_paired"
-
-
-class _Cache:
-    """A map whose entries live ``seconds``, dropped at once by :meth:`forget`. A load that
-    started before a ``forget`` is not kept (the generation moved on), so a write through this
-    process is never hidden by a read that raced it."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = monotonic) -> None:
-        self.seconds = seconds
-        self._clock = clock
-        self._data: dict[Any, tuple[float, Any]] = {}
-        self._generation = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, load: Callable[[], Any]) -> Any:
-        now = self._clock()
-        hit = self._data.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        generation = self._generation
-        value = load()
-        if self.seconds > 0:
-            with self._lock:
-                if generation == self._generation:
-                    if len(self._data) > 100_000:  # bounded: drop everything rather than grow
-                        self._data.clear()
-                    self._data[key] = (now + self.seconds, value)
-        return value
-
-    def forget(self, key: Any) -> None:
-        with self._lock:
-            self._generation += 1
-            self._data.pop(key, None)
 
 
 _POLICY_DEFAULTS = Controls()
@@ -117,8 +83,8 @@ class FamilyPolicySource:
 
     def __init__(self, store: Store, cache_seconds: float = 5.0) -> None:
         self.store = store
-        self._tenants = _Cache(cache_seconds)
-        self._users = _Cache(cache_seconds)
+        self._tenants = TTLCache(cache_seconds)
+        self._users = TTLCache(cache_seconds)
 
     @property
     def cache_seconds(self) -> float:
