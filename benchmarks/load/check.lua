@@ -5,19 +5,10 @@
 --
 -- LOAD_BODIES: one JSON request body a line (real comments, varied surfaces and age bands); each
 -- thread walks them in turn from its own offset. LOAD_KEY: the tenant's app key.
--- LOAD_RATE (optional): the total request rate to hold (pacing.lua); without it, closed loop.
+-- LOAD_RATE (optional): the total request rate to hold (common.lua); without it, closed loop.
 -- At the end one line "LOAD_RESULT {json}" gives the counts by status and by decision action.
 
-dofile((os.getenv("LOAD_LUA_DIR") or "benchmarks/load") .. "/pacing.lua")
-
-local threads = {}
-local thread_count = 0
-
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("id", thread_count)
-  table.insert(threads, thread)
-end
+dofile((os.getenv("LOAD_LUA_DIR") or "benchmarks/load") .. "/common.lua")
 
 local bodies = {}
 local index = 0
@@ -74,14 +65,6 @@ local function merge(into, from)
   for k, v in pairs(from or {}) do
     into[k] = (into[k] or 0) + v
   end
-end
-
-local function encode(map)
-  local parts = {}
-  for k, v in pairs(map) do
-    parts[#parts + 1] = string.format('"%s":%d', k, v)
-  end
-  return "{" .. table.concat(parts, ",") .. "}"
 end
 
 function done(summary, latency, requests)

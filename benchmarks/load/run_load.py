@@ -348,23 +348,25 @@ def serve(env: dict[str, str], workers: int, port: int) -> Iterator[tuple[str, d
 # --- wrk ----------------------------------------------------------------------------------------
 
 
-def run_wrk(
+def wrk_script(
+    script: Path,
     base: str,
-    bodies: Path,
-    key: str,
+    env_extra: dict[str, str],
     *,
     threads: int,
     connections: int,
     duration: int,
     rate: int = 0,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[str], float]:
+    """Run wrk with one of this folder's Lua scripts (which print ``LOAD_RESULT {json}``):
+    the parsed result, the command, and wrk's own CPU seconds. ``rate`` > 0 paces the load
+    (common.lua)."""
     env = dict(os.environ)
     env.update(
-        LOAD_BODIES=str(bodies),
-        LOAD_KEY=key,
+        env_extra,
         LOAD_THREADS=str(threads),
         LOAD_RATE=str(rate),
-        LOAD_LUA_DIR=str(LUA.parent),
+        LOAD_LUA_DIR=str(script.parent),
     )
     command = [
         "wrk",
@@ -375,7 +377,7 @@ def run_wrk(
         "5s",
         "--latency",
         "-s",
-        str(LUA),
+        str(script),
         base,
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -386,6 +388,28 @@ def run_wrk(
     if match is None:
         raise RuntimeError(f"wrk printed no result:\n{out.stdout}\n{out.stderr}")
     result: dict[str, Any] = json.loads(match.group(1))
+    return result, command, wrk_cpu
+
+
+def run_wrk(
+    base: str,
+    bodies: Path,
+    key: str,
+    *,
+    threads: int,
+    connections: int,
+    duration: int,
+    rate: int = 0,
+) -> dict[str, Any]:
+    result, command, wrk_cpu = wrk_script(
+        LUA,
+        base,
+        {"LOAD_BODIES": str(bodies), "LOAD_KEY": key},
+        threads=threads,
+        connections=connections,
+        duration=duration,
+        rate=rate,
+    )
     result["rps"] = round(result["requests"] / result["duration_s"], 1)
     result["wrk_cpu_s"] = round(wrk_cpu, 2)
     answered = sum(result["actions"].values()) or 1

@@ -27,8 +27,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -105,32 +103,15 @@ def run_wrk(
     cycle: bool,
     rate: int = 0,
 ) -> dict[str, Any]:
-    env = dict(os.environ)
-    env.update(
-        LOAD_REQUESTS=str(requests),
-        LOAD_KEY=key,
-        LOAD_THREADS=str(threads),
-        LOAD_CYCLE="1" if cycle else "0",
-        LOAD_RATE=str(rate),
-        LOAD_LUA_DIR=str(LUA.parent),
-    )
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{duration}s",
-        "--timeout",
-        "5s",
-        "--latency",
-        "-s",
-        str(LUA),
+    result, command, _ = run_load.wrk_script(
+        LUA,
         base,
-    ]
-    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    match = re.search(r"^LOAD_RESULT (\{.*\})$", out.stdout, re.MULTILINE)
-    if match is None:
-        raise RuntimeError(f"wrk printed no result:\n{out.stdout}\n{out.stderr}")
-    result: dict[str, Any] = json.loads(match.group(1))
+        {"LOAD_REQUESTS": str(requests), "LOAD_KEY": key, "LOAD_CYCLE": "1" if cycle else "0"},
+        threads=threads,
+        connections=connections,
+        duration=duration,
+        rate=rate,
+    )
     result["rps"] = round(result["requests"] / result["duration_s"], 1)
     result["heartbeats_per_s"] = round(result["accepted"] / result["duration_s"], 1)
     shown = " ".join([*command[:-3], "benchmarks/load/usage.lua", base])

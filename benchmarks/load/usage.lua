@@ -8,17 +8,8 @@
 -- (ingestion bodies are used once, so that every heartbeat is new). At the end one line
 -- "LOAD_RESULT {json}" gives counts by status and the heartbeats accepted/duplicates.
 
--- LOAD_RATE (optional): the total request rate to hold (pacing.lua); without it, closed loop.
-dofile((os.getenv("LOAD_LUA_DIR") or "benchmarks/load") .. "/pacing.lua")
-
-local threads = {}
-local thread_count = 0
-
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("id", thread_count)
-  table.insert(threads, thread)
-end
+-- LOAD_RATE (optional): the total request rate to hold (common.lua); without it, closed loop.
+dofile((os.getenv("LOAD_LUA_DIR") or "benchmarks/load") .. "/common.lua")
 
 local lines = {}
 local first, last, index = 1, 0, 0
@@ -76,14 +67,6 @@ function response(status, headers, body)
     accepted = accepted + tonumber(a)
     duplicates = duplicates + tonumber(string.match(body, '"duplicates":(%d+)') or "0")
   end
-end
-
-local function encode(map)
-  local parts = {}
-  for k, v in pairs(map) do
-    parts[#parts + 1] = string.format('"%s":%d', k, v)
-  end
-  return "{" .. table.concat(parts, ",") .. "}"
 end
 
 function done(summary, latency, requests)

@@ -1,4 +1,5 @@
--- Pacing shared by check.lua and usage.lua: hold a total request rate, as wrk2 does.
+-- What check.lua and usage.lua share: the per-thread bookkeeping (setup(), encode()) and the
+-- pacing that holds a total request rate, as wrk2 does.
 --
 -- LOAD_RATE (optional): the total request rate to hold, in requests/s. Without it wrk runs closed
 -- loop (every connection sends again as soon as it has its answer: the server's saturation
@@ -7,8 +8,9 @@
 -- connections are free; latency is measured from the actual send. A thread more than a second
 -- behind its slots does not burst to catch up.
 --
--- Loaded with dofile(os.getenv("LOAD_LUA_DIR") .. "/pacing.lua") at the top of a script: it
--- defines the global delay() when LOAD_RATE is set, and returns {rate = ...}.
+-- Loaded with dofile(os.getenv("LOAD_LUA_DIR") .. "/common.lua") at the top of a script: it
+-- defines the globals setup(), threads (every thread, for done()), encode(map), and delay()
+-- when LOAD_RATE is set; returns {rate = ...}.
 
 local ffi = require("ffi")
 ffi.cdef([[
@@ -41,6 +43,25 @@ if pacing.rate > 0 then
     end
     return wait
   end
+end
+
+-- Every thread, numbered from 1 (its global "id"), for done() to read their counts back.
+threads = {}
+local thread_count = 0
+
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("id", thread_count)
+  table.insert(threads, thread)
+end
+
+-- A flat {name = integer} table as a JSON object.
+function encode(map)
+  local parts = {}
+  for k, v in pairs(map) do
+    parts[#parts + 1] = string.format('"%s":%d', k, v)
+  end
+  return "{" .. table.concat(parts, ",") .. "}"
 end
 
 return pacing
