@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         "(refused by default: a webhook must not be a way into the server's own network).",
     )
     metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
+    check_fast_path: bool = Field(
+        True,
+        description="Answer well-formed `POST /v1/check` requests without FastAPI's routing and "
+        "dependency resolution (the same answers, less CPU; see salama.api.fastpath).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Server log level."
     )

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from salama import __version__
 from salama.api.deps import AppState
 from salama.api.errors import SafeJSONResponse, install_handlers
+from salama.api.fastpath import CheckFastPath, check_route
 from salama.api.limits import BodySizeLimit, make_limiter
 from salama.api.metrics import Metrics, MetricsMiddleware
 from salama.api.routes import ROUTERS
@@ -92,6 +93,8 @@ def create_app(
     install_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    if settings.check_fast_path:  # innermost: inside the body limit and the metrics
+        app.add_middleware(CheckFastPath, state=state, route=check_route())
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -11,6 +11,7 @@ import json
 import logging
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,7 +27,16 @@ from salama.errors import (
     StorageError,
 )
 
-__all__ = ["ApiError", "JSONResponse", "SafeJSONResponse", "error_body", "install_handlers"]
+__all__ = [
+    "ApiError",
+    "JSONResponse",
+    "SafeJSONResponse",
+    "api_error_response",
+    "error_body",
+    "install_handlers",
+    "salama_error_response",
+    "unexpected_response",
+]
 
 log = logging.getLogger("salama.api")
 
@@ -59,6 +69,12 @@ class SafeJSONResponse(JSONResponse):
     """JSON that survives lone surrogates in user text (they become \\uXXXX escapes)."""
 
     def render(self, content: Any) -> bytes:
+        # orjson: the same compact JSON as json.dumps, at a tenth of the CPU; it refuses lone
+        # surrogates (and anything json.dumps would refuse too), which take the slow way.
+        try:
+            return orjson.dumps(content)
+        except orjson.JSONEncodeError:
+            pass
         try:
             return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except UnicodeEncodeError:
@@ -113,22 +129,38 @@ def _jsonable(value: Any) -> Any:
         return repr(value)
 
 
+def api_error_response(exc: ApiError) -> SafeJSONResponse:
+    """The answer to an error raised by the HTTP layer (auth, limits, routing)."""
+    return _response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
+def salama_error_response(exc: SalamaError) -> SafeJSONResponse:
+    """The answer to a library error: its status by class, its code (or a more precise one that
+    it names in its details, e.g. "too_many_keywords"); a 5xx is logged with its trace."""
+    status = status_of(exc)
+    details = {k: _jsonable(v) for k, v in exc.details.items()}
+    code = str(details.pop("code", exc.code)) if status < 500 else exc.code
+    if status >= 500:
+        log.error("request failed: %s", exc, exc_info=exc)
+    return _response(status, code, exc.message, details)
+
+
+def unexpected_response(exc: Exception) -> SafeJSONResponse:
+    """The answer to anything unexpected: 500 without a trace (the trace goes to the log)."""
+    log.error("unexpected error", exc_info=exc)
+    return _response(500, "internal_error", "internal error; the server log has the details")
+
+
 def install_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the one shape."""
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return _response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+        return api_error_response(exc)
 
     @app.exception_handler(SalamaError)
     async def _salama_error(_request: Request, exc: SalamaError) -> JSONResponse:
-        status = status_of(exc)
-        # A library error may name a more precise code in its details (e.g. "too_many_keywords").
-        details = {k: _jsonable(v) for k, v in exc.details.items()}
-        code = str(details.pop("code", exc.code)) if status < 500 else exc.code
-        if status >= 500:
-            log.error("request failed: %s", exc, exc_info=exc)
-        return _response(status, code, exc.message, details)
+        return salama_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -172,5 +204,4 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error", exc_info=exc)
-        return _response(500, "internal_error", "internal error; the server log has the details")
+        return unexpected_response(exc)

@@ -136,6 +136,15 @@ def _out(state: State, result: CheckResult, latency_ms: float) -> dict[str, Any]
     return out
 
 
+def check_one(state: AppState, tenant_id: str, body: CheckIn) -> SafeJSONResponse:
+    """One check, answered: what ``POST /v1/check`` does once the caller is known (also called
+    by the fast path, ``salama.api.fastpath``)."""
+    start = time.perf_counter()
+    result = state.service.check(tenant_id, _request(body, state.settings.max_text_chars))
+    latency = round((time.perf_counter() - start) * 1000, 3)
+    return SafeJSONResponse(_out(state, result, latency))
+
+
 @router.post("", response_model=CheckOut, responses=ERROR_RESPONSES)
 async def check(body: CheckIn, caller: Caller, request: Request) -> SafeJSONResponse:
     """Check one text: the decision (with its reasons in ar/fr/en), the verdict, and help
@@ -145,11 +154,10 @@ async def check(body: CheckIn, caller: Caller, request: Request) -> SafeJSONResp
     # hand-offs and GIL contention, and under load a thread waits for the GIL after each database
     # call: measured, the inline check costs less CPU and has the shorter tail, on SQLite and on
     # PostgreSQL (docs/benchmarks.md). The answer goes out after the write has committed.
-    start = time.perf_counter()
+    # Well-formed JSON requests usually do not come here but through salama.api.fastpath, which
+    # calls check_one too; this route answers the rest (and describes the route in OpenAPI).
     state: AppState = request.app.state.salama  # not the State dependency: see deps.get_caller
-    result = state.service.check(caller.tenant_id, _request(body, state.settings.max_text_chars))
-    latency = round((time.perf_counter() - start) * 1000, 3)
-    return SafeJSONResponse(_out(state, result, latency))
+    return check_one(state, caller.tenant_id, body)
 
 
 @router.post("/batch", response_model=BatchOut, responses=ERROR_RESPONSES)
