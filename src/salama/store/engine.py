@@ -8,9 +8,11 @@ writer). Migrations are Alembic's, run programmatically: no ``alembic.ini`` is n
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -23,6 +25,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE).
 WRITE = "salama_write"
+
+
+def json_dumps(value: Any) -> str:
+    """How JSON columns are written: orjson (UTF-8 as it is, a tenth of the CPU of json.dumps,
+    and Arabic text a third of the bytes of its \\u escapes); json.dumps where orjson refuses,
+    e.g. a lone surrogate in user text, which it escapes as before."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -51,6 +63,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     ``kwargs`` pass through to ``sqlalchemy.create_engine``. Nothing connects until first use.
     """
     parsed = make_url(url)
+    kwargs.setdefault("json_serializer", json_dumps)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
