@@ -2,6 +2,7 @@
 and a PostgreSQL pool without pre-ping that recovers after the server drops its connections."""
 
 import contextlib
+import json
 import uuid
 
 import pytest
@@ -79,8 +80,9 @@ def test_failed_review_item_leaves_no_decision(
     assert item is not None and store.decisions.list(tenant.id) == [record]
 
 
+@pytest.mark.parametrize("first", ["read", "kept decision"])
 def test_pool_recovers_after_the_server_drops_connections(
-    backend: str, store: Store, db_url: str
+    backend: str, store: Store, db_url: str, first: str
 ) -> None:
     if backend != "postgresql":
         pytest.skip("PostgreSQL only: a server that drops its connections")
@@ -100,9 +102,45 @@ def test_pool_recovers_after_the_server_drops_connections(
     assert dropped and dropped >= 1
     # Without pre-ping, the first call may meet a dead connection (503 at the API); after it
     # the pool is refreshed, and every following call works.
+    # The kept decision goes through the driver's own connection (Database.execute_one).
     with contextlib.suppress(StorageError):
-        store.tenants.get_tenant(tenant.id)
+        if first == "read":
+            store.tenants.get_tenant(tenant.id)
+        else:
+            _record(store, tenant.id, review=True)
     for _ in range(3):
         assert store.tenants.get_tenant(tenant.id) is not None
         record, item = _record(store, tenant.id, review=True)
         assert item is not None and store.decisions.get(tenant.id, record.id) == record
+
+
+def test_kept_decision_row_is_the_one_sqlalchemy_writes(backend: str, store: Store) -> None:
+    """PostgreSQL writes a kept decision on the driver's connection (Database.execute_one): the
+    stored row must be what SQLAlchemy's own execution stores (JSON, UTC times, the item)."""
+    tenant = store.tenants.create_tenant("App")
+    reasons = [{"rule": "r", "message": {"ar": "سبان قوي", "fr": "Insulte forte"}, "score": 0.5}]
+    record, item = store.decisions.record_and_queue(
+        tenant.id,
+        surface="comment",
+        action="hold",
+        categories={"insult": 0.9, "hate": 0.25},
+        reasons=reasons,
+        text="نص محجوز",
+        author_ref="u1",
+        review=True,
+    )
+    assert item is not None
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT categories, reasons, text, created_at FROM decisions WHERE id = :id"),
+            {"id": record.id},
+        ).one()
+        status = conn.execute(
+            text("SELECT status, decision_id FROM review_items WHERE id = :id"), {"id": item.id}
+        ).one()
+    stored = [json.loads(v) if isinstance(v, str) else v for v in row[:2]]
+    assert stored == [{"insult": 0.9, "hate": 0.25}, reasons]
+    assert row[2] == "نص محجوز"
+    assert tuple(status) == ("open", record.id)
+    assert store.decisions.get(tenant.id, record.id) == record
+    assert store.review.list_open(tenant.id) == [item]
