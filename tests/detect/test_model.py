@@ -58,7 +58,9 @@ def test_missing_file_is_a_model_error(tmp_path: Path) -> None:
 
 def test_shipped_model_loads_offline_and_describes_itself() -> None:
     model = load_default_model()
-    assert set(model.labels) == {"abusive", "hate", "threat", "profanity", "self_harm"}
+    assert set(model.labels) == {
+        "abusive", "hate", "threat", "profanity", "self_harm", "abusive_ary", "darija"
+    }  # fmt: skip
     assert model.manifest["training"]["rows"]["train"] > 10_000
     assert set(model.thresholds) == set(model.labels)
 

@@ -13,7 +13,7 @@ THRESHOLDS = {
     "sexual": 0.5,
     "sexual_minors": 0.5,
     "self_harm": 0.25,
-    "profanity": 0.375,
+    "profanity": 0.45,
 }
 
 
