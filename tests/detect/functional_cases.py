@@ -228,6 +228,9 @@ CASES: list[Case] = [
     Case("les juifs sont des parasites", "fr", "hate", True, "derogation"),
     Case("sale pd, on veut pas de toi ici", "fr", "hate", True, "slur"),
     Case("je ne déteste pas les juifs", "fr", "hate", False, "negated"),
+    # a "pas" of the next clause ("il n'écoute pas") does not negate the insult before it
+    Case("bande d'abrutis, il n'écoute pas le prof", "fr", "abusive", True, "insult_direct"),
+    Case("le festival s'attarde sur le cinéma marocain", "fr", "abusive", False, "name_lookalike"),
     Case(
         "je déteste pas les musulmans, j'en ai marre des généralisations",
         "fr",

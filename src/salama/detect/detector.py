@@ -71,6 +71,7 @@ NEGATION_AFTER = 2  # for negations that follow the verb (French "pas", "jamais"
 POSTVERBAL = frozenset({"pas", "jamais", "plus", "point", "rien"})
 MODEL_DAMP = 0.5  # the model's share of hate/threat (and insult, under counter-speech) kept
 DEFAULT_THRESHOLDS = dict.fromkeys(CATEGORIES, 0.5)
+_NE_PARTICLE = re.compile(r"(?:^|[\s,;.!?])n(?:e\b|['’])")  # French "ne" / "n'"
 _QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{1,80})[\"“”«»„]")
 
 
@@ -375,7 +376,13 @@ def _negates(neg: Hit, hit: Hit, original: str) -> bool:
     else:  # found in different views: compare where they sit in the original text
         text, (n_start, n_end), (h_start, h_end) = original, neg.original(), hit.original()
     if neg.entry.term.casefold() in POSTVERBAL:
-        return h_end <= n_start and len(text[h_end:n_start].split()) <= NEGATION_AFTER
+        between = text[h_end:n_start]
+        # "attardé, il n'accepte pas": a "ne" between them opens the clause the "pas" negates
+        return (
+            h_end <= n_start
+            and len(between.split()) <= NEGATION_AFTER
+            and not _NE_PARTICLE.search(between)
+        )
     if n_end <= h_start:
         return len(text[n_end:h_start].split()) <= NEGATION_BEFORE
     return n_start <= h_start < n_end
