@@ -97,6 +97,12 @@ CASES: list[Case] = [
     Case("العيد جا، غادي ندبحو الحولي الصباح", "ary", "threat", False, "threat_idiom"),
     # ---- self-harm
     Case("عييت من هاد الحياة، بغيت نموت وصافي", "ary", "self_harm", True, "self_harm_first_person"),
+    # a crisis phrase that opens with a negation word is not negated by it
+    Case("ما بغيتش نعيش، عييت", "ary", "self_harm", True, "self_harm_first_person"),
+    Case("لا اريد ان اعيش بعد الآن", "ar", "self_harm", True, "self_harm_first_person"),
+    # "لا" right before a threat verb is the dialects' "or else"; "لا" answering is a denial
+    Case("ابعد عني لا اذبحك", "ar", "threat", True, "threat_direct"),
+    Case("لا نقتلكم طبعا، انتو خوتنا", "ar", "threat", False, "negated"),
     Case(
         "bghit n9tel rasi, mab9itch baghi n3ich", "ary", "self_harm", True, "self_harm_first_person"
     ),

@@ -131,3 +131,17 @@ def test_naming_self_harm_raises_the_topic_signal(text: str) -> None:
 @pytest.mark.parametrize("text", ["the suicide squad movie", "video zwina bzaf", "bonne nuit"])
 def test_no_topic_signal_without_the_topic(text: str) -> None:
     assert "self_harm:topic" not in Detector().check(text).signals
+
+
+def test_laughter_beside_a_threat_damps_it_and_says_so(detector: Detector) -> None:
+    plain = detector.check("غادي نقتلك")
+    laughing = detector.check("غادي نقتلك ههههههه")
+    assert "banter" in laughing.signals and "banter" not in plain.signals
+    assert laughing.scores["threat"] < plain.scores["threat"]
+    assert (
+        detector.check("I am going to kill you 😂").scores["threat"]
+        < detector.check("I am going to kill you").scores["threat"]
+    )
+    # crisis language is never damped by laughter
+    crisis = detector.check("بغيت نموت ههههههه")
+    assert crisis.flagged("self_harm") and "self_harm:first_person" in crisis.signals

@@ -69,6 +69,7 @@ NEGATED_FACTOR = 0.15  # what a negated or reported hit keeps of its weight
 NEGATION_BEFORE = 2  # words between a negation and the hit it negates
 NEGATION_AFTER = 2  # for negations that follow the verb (French "pas", "jamais")
 POSTVERBAL = frozenset({"pas", "jamais", "plus", "point", "rien"})
+LAUGH_FACTOR = 0.5  # what a threat phrase keeps of its weight in a laughing message
 MODEL_DAMP = 0.5  # the model's share of hate/threat (and insult, under counter-speech) kept
 DEFAULT_THRESHOLDS = dict.fromkeys(CATEGORIES, 0.5)
 _NE_PARTICLE = re.compile(r"(?:^|[\s,;.!?])n(?:e\b|['’])")  # French "ne" / "n'"
@@ -291,7 +292,9 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _evidence(hits: list[Hit], original: str) -> _Evidence:
     kinds = {h.entry.category for h in hits}
-    negations = [h for h in hits if h.entry.category == "negation"]
+    negations = [
+        h for h in hits if h.entry.category == "negation" and not _not_negating(h, hits, original)
+    ]
     countered = "counter" in kinds
     reported = countered or bool(_QUOTED.search(original))
     signals: list[str] = []
@@ -358,6 +361,12 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
         signals.append("self_harm:topic")  # suicide or self-harm named, as a subject
     # the model cannot read negation or quotation: damp what it says about attacks
     damped = {"hate", "threat"} if (negations or reported) else set()
+    # laughter ("😂", "ههههه", "lol") beside a threat phrase marks banter far more often than
+    # intent: the threat's model and lexicon scores are halved (never self-harm's)
+    if "threat" in lexicon and _LAUGH.search(original):
+        damped.add("threat")
+        lexicon["threat"] *= LAUGH_FACTOR
+        signals.append("banter")
     if countered:
         damped.add("insult")
     spans.sort(key=lambda s: (s.start, s.end, s.category))
@@ -383,9 +392,42 @@ def _negates(neg: Hit, hit: Hit, original: str) -> bool:
             and len(between.split()) <= NEGATION_AFTER
             and not _NE_PARTICLE.search(between)
         )
+    if h_start <= n_start and n_end <= h_end and (n_start, n_end) != (h_start, h_end):
+        return False  # the negation is part of the phrase ("ما بدي عيش", "لا اريد ان اعيش")
     if n_end <= h_start:
         return len(text[n_end:h_start].split()) <= NEGATION_BEFORE
     return n_start <= h_start < n_end
+
+
+# Arabic "ما" after these words is a subordinator, not a negation ("بدل ما اضربك": instead of
+# my hitting you; "قبل ما", "احسن ما": before I ...).
+_AR_SUBORDINATORS = frozenset({"بدل", "قبل", "احسن", "أحسن", "بعد"})
+_LAUGH = re.compile(r"[😂🤣😹]|ه{4,}|خ{4,}|h{4,}|(?:ha){3,}|\blol\b|\bmdr\b", re.IGNORECASE)
+_AR_LA = frozenset({"لا", "ولا"})
+_ARABIC_WORD = re.compile(r"[\u0621-\u064a]{2,}")
+
+
+def _not_negating(neg: Hit, hits: list[Hit], original: str) -> bool:
+    """Arabic negation words that negate nothing here: "ما" after a subordinator, and "لا" / "ولا"
+    right before a first-person threat, the dialects' "or else" ("ابعد عني لا اذبحك": get away
+    from me or I'll slaughter you; "اسكت ولا اقتلك"). A denial uses "ما", "مش", "لن" instead."""
+    if neg.entry.lang not in ("ar", "ary"):
+        return False
+    n_start, n_end = neg.original()
+    word = original[n_start:n_end]
+    if word == "ما":
+        before = original[:n_start].split()
+        return bool(before) and before[-1] in _AR_SUBORDINATORS
+    if word not in _AR_LA and original[max(0, n_start - 1) : n_end] not in _AR_LA:
+        return False
+    if not _ARABIC_WORD.search(original[:n_start]):
+        return False  # "لا" opening the message is the answer "no" ("لا نقتلكم طبعا")
+    for hit in hits:
+        if hit.entry.category == "threat" and hit.entry.lang == "ar":
+            h_start, _ = hit.original()
+            if h_start >= n_end and not original[n_end:h_start].strip():
+                return True
+    return False
 
 
 def _noisy_or(a: float, b: float) -> float:
