@@ -491,9 +491,8 @@ class Database:
         self._writer = engine.execution_options(**{WRITE: True})
         self._write = sessionmaker(self._writer, expire_on_commit=False)
         # PostgreSQL: one statement that commits by itself costs one round trip, where
-        # BEGIN, the statement and COMMIT cost three (see write_one).
+        # BEGIN, the statement and COMMIT cost three (see execute_one).
         self.single_statement = engine.dialect.name == "postgresql"
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._lock: AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
@@ -522,34 +521,20 @@ class Database:
         except DBAPIError as exc:
             raise StorageError(f"database write failed: {exc.orig}") from exc
 
-    @contextmanager
-    def write_one(
-        self, conflict: str = "the write conflicts with existing data"
-    ) -> Iterator[Connection]:
-        """A connection for exactly one statement, which commits by itself (autocommit): atomic
-        as a statement is, with no BEGIN and COMMIT round trips. Only where
-        ``single_statement`` is true (PostgreSQL); errors translated as in :meth:`write`."""
-        try:
-            with self._autocommit.connect() as connection:
-                yield connection
-        except IntegrityError as exc:
-            raise ConflictError(conflict, details={"cause": str(exc.orig)}) from exc
-        except DBAPIError as exc:
-            raise StorageError(f"database write failed: {exc.orig}") from exc
-
     def execute_one(
         self,
         statement: ClauseElement,
         params: Mapping[str, Any],
         conflict: str = "the write conflicts with existing data",
     ) -> None:
-        """Run one statement that commits by itself, as :meth:`write_one`, on the driver's
-        own connection (PostgreSQL only): for the hottest write, a kept decision, where
-        SQLAlchemy's execution around the statement (connection, context, result) cost as much
-        as psycopg's own work (measured: 250 -> 130 us of CPU a write). The SQL is SQLAlchemy's
-        own compilation of ``statement`` and the values go through the columns' own bind
-        processors (JSON, UTC times), so the row is the one :meth:`write_one` would write.
-        A connection the server dropped is discarded with the whole pool, as SQLAlchemy does."""
+        """Run one statement that commits by itself (autocommit: atomic as a statement is, with
+        no BEGIN and COMMIT round trips) on the driver's own pooled connection. PostgreSQL only
+        (``single_statement``): for the hottest write, a kept decision, where SQLAlchemy's
+        execution around the statement (connection, context, result) cost as much as psycopg's
+        own work (measured: 250 -> 145 us of CPU a write). The SQL is SQLAlchemy's compilation
+        of ``statement`` and the values go through the columns' own bind processors (JSON, UTC
+        times), so the row is the one SQLAlchemy would write. Errors as in :meth:`write`; a
+        connection the server dropped is discarded with the whole pool, as SQLAlchemy does."""
         raw_statement = self._raw.get(statement)
         if raw_statement is None:
             raw_statement = self._raw[statement] = _RawStatement(statement, self.engine.dialect)
