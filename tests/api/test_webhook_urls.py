@@ -8,6 +8,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -100,9 +101,15 @@ def hook() -> Iterator[Hook]:
     h.close()
 
 
-def _rebound(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
+def _rebind_url(hook: Hook) -> str:
+    """A URL on a name that does not resolve yet, on the hook's port."""
+    return f"http://rebind.example:{urlsplit(hook.url).port}/salama"
+
+
+def _rebound(monkeypatch: pytest.MonkeyPatch, hook: Hook) -> None:
     """rebind.example now resolves to this machine (it did not resolve when it was set)."""
     real = socket.getaddrinfo
+    port = urlsplit(hook.url).port
 
     def lookup(host: str, *args: Any, **kwargs: Any) -> Any:
         if host == "rebind.example":
@@ -123,9 +130,8 @@ def _queue_an_event(client: TestClient, t: Tenant, url: str) -> None:
 def test_a_name_that_resolves_to_a_private_address_is_not_delivered_to(
     client: TestClient, tenant: Tenant, store: Store, hook: Hook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = int(hook.url.split(":")[2].split("/")[0])
-    _queue_an_event(client, tenant, f"http://rebind.example:{port}/salama")
-    _rebound(monkeypatch, port)
+    _queue_an_event(client, tenant, _rebind_url(hook))
+    _rebound(monkeypatch, hook)
     report = WebhookDeliverer(store).deliver_due()
     assert (report.delivered, report.failed) == (0, 1)
     assert hook.received == []
@@ -137,10 +143,10 @@ def test_a_name_that_resolves_to_a_private_address_is_not_delivered_to(
 def test_allowed_private_delivery_connects_to_the_address_it_checked(
     client: TestClient, tenant: Tenant, store: Store, hook: Hook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = int(hook.url.split(":")[2].split("/")[0])
-    _queue_an_event(client, tenant, f"http://rebind.example:{port}/salama")
-    _rebound(monkeypatch, port)
+    _queue_an_event(client, tenant, _rebind_url(hook))
+    _rebound(monkeypatch, hook)
     report = WebhookDeliverer(store, allow_private=True).deliver_due()
     assert (report.delivered, report.failed) == (1, 0)
     headers, _ = hook.received[0]
-    assert headers["host"] == f"rebind.example:{port}"  # the URL's name, the checked address
+    # the URL's name in Host, the checked address on the wire
+    assert headers["host"] == f"rebind.example:{urlsplit(hook.url).port}"

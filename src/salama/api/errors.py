@@ -11,7 +11,6 @@ import json
 import logging
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,6 +25,7 @@ from salama.errors import (
     SalamaError,
     StorageError,
 )
+from salama.jsonio import dumps
 
 __all__ = [
     "ApiError",
@@ -69,16 +69,7 @@ class SafeJSONResponse(JSONResponse):
     """JSON that survives lone surrogates in user text (they become \\uXXXX escapes)."""
 
     def render(self, content: Any) -> bytes:
-        # orjson: the same compact JSON as json.dumps, at a tenth of the CPU; it refuses lone
-        # surrogates (and anything json.dumps would refuse too), which take the slow way.
-        try:
-            return orjson.dumps(content)
-        except orjson.JSONEncodeError:
-            pass
-        try:
-            return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        except UnicodeEncodeError:
-            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        return dumps(content)
 
 
 class ApiError(Exception):

@@ -60,7 +60,7 @@ MODEL_COVERAGE: dict[str, tuple[frozenset[str], float]] = {
 # the gain held on both halves of it. A French one was tried too and not kept: it did not hold
 # on both halves (docs/quality.md).
 DARIJA_BLEND = 0.3
-FAMILY_LABELS = ("abusive_ary", "darija")  # the model's extra labels the blend reads, in order
+SPECIALIST_LABELS = ("abusive_ary", "darija")  # the model's extra labels the blend reads, in order
 # French training data is 4,000 tweets, 78% offensive, on few topics: the model has learned
 # everyday French words ("match") as offensive. In French, it is a weaker voice beside the lexicon.
 MODEL_TRUST = {"fr": 0.6}
@@ -157,7 +157,7 @@ class Detector:
         model_texts = [
             _mask(n.original, allowed) for n, (_, allowed) in zip(norms, scans, strict=True)
         ]
-        model_scores, family = self._model_scores(model, model_texts)
+        model_scores, specialists = self._model_scores(model, model_texts)
         thresholds = self._thresholds
         if thresholds is None or thresholds[0] is not model:
             thresholds = (model, {**DEFAULT_THRESHOLDS, **self._category_thresholds(model)})
@@ -167,8 +167,8 @@ class Detector:
         for i, norm in enumerate(norms):
             guess = identify(norm.original)
             row = model_scores[i]
-            if family is not None:
-                row = _blend_family(row, family[i], guess)
+            if specialists is not None:
+                row = _blend_darija(row, specialists[i], guess)
             trust = MODEL_TRUST.get(guess.lang)
             if trust is not None and not guess.arabizi:
                 row = [
@@ -206,8 +206,8 @@ class Detector:
         model: LinearModel, texts: list[str]
     ) -> tuple[list[list[float]], list[list[float]] | None]:
         """The model's calibrated probabilities laid out as category scores, one row a text;
-        then, when the model has the Darija specialist, its labels' probabilities (FAMILY_LABELS);
-        a model without them (an older file) scores as before."""
+        then, when the model has the Darija specialist, the probabilities of its labels
+        (SPECIALIST_LABELS); a model without them (an older file) scores as before."""
         probs = model.predict_proba([model_view(t) for t in texts])
         fed = [
             (k, CATEGORIES.index(MODEL_FEEDS[x]))
@@ -217,11 +217,11 @@ class Detector:
         table = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float64)
         table[:, [c for _, c in fed]] = probs[:, [k for k, _ in fed]]
         rows: list[list[float]] = np.round(table, 6).tolist()
-        if not all(x in model.labels for x in FAMILY_LABELS):
+        if not all(x in model.labels for x in SPECIALIST_LABELS):
             return rows, None
-        columns = [model.labels.index(x) for x in FAMILY_LABELS]
-        family: list[list[float]] = probs[:, columns].tolist()
-        return rows, family
+        columns = [model.labels.index(x) for x in SPECIALIST_LABELS]
+        specialists: list[list[float]] = probs[:, columns].tolist()
+        return rows, specialists
 
     @staticmethod
     def _category_thresholds(model: LinearModel) -> dict[str, float]:
@@ -235,7 +235,7 @@ class Detector:
 _INSULT = CATEGORIES.index("insult")
 
 
-def _blend_family(row: list[float], family: list[float], guess: LangGuess) -> list[float]:
+def _blend_darija(row: list[float], specialists: list[float], guess: LangGuess) -> list[float]:
     """The model's category scores with the Darija specialist blended into insult.
 
     Only Arabic-script (or mixed) and Arabizi text: ``darija`` is trained on Arabic dialects
@@ -244,7 +244,7 @@ def _blend_family(row: list[float], family: list[float], guess: LangGuess) -> li
     """
     if not (guess.script in ("Arab", "mixed") or guess.arabizi):
         return row
-    abusive_ary, darija = family
+    abusive_ary, darija = specialists
     share = DARIJA_BLEND * darija
     out = list(row)
     out[_INSULT] = round((1.0 - share) * row[_INSULT] + share * abusive_ary, 6)

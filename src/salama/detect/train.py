@@ -9,7 +9,7 @@ Steps, each reproducible from the data alone:
 4. fit one L2 logistic regression per label on the train split (scikit-learn, liblinear);
 5. Platt-calibrate each label on the validation split, and choose each category's threshold there
    (the one that maximises the mean per-source macro-F1); the test split is never looked at;
-6. fit the Darija specialist (FAMILY_ROWS), two extra labels the detector blends into insult.
+6. fit the Darija specialist (SPECIALIST_ROWS), two extra labels the detector blends into insult.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from salama.detect.data import Record, default_data_dir, read_jsonl, split_key, split_of
+from salama.detect.detector import SPECIALIST_LABELS
 from salama.detect.features import N_BUCKETS, Occurrences, occurrences
 from salama.detect.model import DEFAULT_MODEL, LinearModel
 from salama.errors import DataError
@@ -194,10 +195,12 @@ def _per_source_macro_f1(
     return float(np.mean(f1s)) if f1s else 0.0
 
 
-def _fit_platt(z: F64, y: npt.NDArray[np.int64]) -> tuple[float, float]:
+def _fit_platt(z: F64, y: npt.NDArray[np.int64], *, balanced: bool = False) -> tuple[float, float]:
+    """Platt scaling (a, b); ``balanced`` weighs both classes equally, so that the rows' base
+    rate does not become the calibrated prior."""
     from sklearn.linear_model import LogisticRegression
 
-    lr = LogisticRegression(C=1e4, max_iter=1000)
+    lr = LogisticRegression(C=1e4, max_iter=1000, class_weight="balanced" if balanced else None)
     lr.fit(z.reshape(-1, 1), y)
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
@@ -278,21 +281,21 @@ def train_model(
         }
         log(f"{label}: C={c_best:g} threshold={thresholds[label]} val F1={max(f1s):.4f}")
 
-    family = train_family(train_rows, val_rows, x_train, x_val, log)
-    if len(family) < len(FAMILY_ROWS):  # the detector reads both labels or neither
-        family = {}
-    extra = [f[0] for f in family.values()]
+    specialists = train_specialists(train_rows, val_rows, x_train, x_val, log)
+    if len(specialists) < len(SPECIALIST_ROWS):  # the detector reads both labels or neither
+        specialists = {}
+    extra = [f[0] for f in specialists.values()]
     weights = np.concatenate([weights, *(w[:, None] for w in extra)], axis=1)
-    bias = np.concatenate([bias, np.array([f[1] for f in family.values()], dtype=np.float32)])
-    calib_a = np.concatenate([calib_a, np.array([f[2] for f in family.values()], np.float32)])
-    calib_b = np.concatenate([calib_b, np.array([f[3] for f in family.values()], np.float32)])
-    for label in family:
+    bias = np.concatenate([bias, np.array([f[1] for f in specialists.values()], dtype=np.float32)])
+    calib_a = np.concatenate([calib_a, np.array([f[2] for f in specialists.values()], np.float32)])
+    calib_b = np.concatenate([calib_b, np.array([f[3] for f in specialists.values()], np.float32)])
+    for label in specialists:
         thresholds[label] = 0.5  # never a verdict's threshold: only blended into insult
-        report[label] = {"family_specialist": FAMILY_DOC[label]}
+        report[label] = {"family_specialist": SPECIALIST_ROWS[label][1]}
 
     version = dt.date.today().isoformat()
     model = LinearModel(
-        labels=LABELS + tuple(family),
+        labels=LABELS + tuple(specialists),
         weights=weights,
         idf=idf,
         bias=bias,
@@ -343,30 +346,39 @@ def train_model(
 # gain was +0.012 and -0.024 French macro-F1 (docs/quality.md).
 _ARABIC = frozenset({"ary", "ar", "arq", "aeb", "apc"})
 
-FAMILY_DOC = {
-    "abusive_ary": "abusive, Darija rows only (+ hand-written negatives)",
-    "darija": "Darija (1) vs other Arabic dialects (0), class-balanced",
-}
-# Which rows each extra label is fitted and calibrated on (labels in the detector's order).
-FAMILY_ROWS: dict[str, Callable[[TrainingRow], bool]] = {
-    "abusive_ary": lambda r: r.lang == "ary" or r.lang == "any",
-    "darija": lambda r: r.lang in _ARABIC,
-}
+# Which rows each extra label is fitted and calibrated on, and how the manifest describes it, in
+# the order the detector reads them (SPECIALIST_LABELS).
+SPECIALIST_ROWS: dict[str, tuple[Callable[[TrainingRow], bool], str]] = dict(
+    zip(
+        SPECIALIST_LABELS,
+        [
+            (
+                lambda r: r.lang == "ary" or r.lang == "any",
+                "abusive, Darija rows only (+ hand-written negatives)",
+            ),
+            (
+                lambda r: r.lang in _ARABIC,
+                "Darija (1) vs other Arabic dialects (0), class-balanced",
+            ),
+        ],
+        strict=True,
+    )
+)
 
 
-def train_family(
+def train_specialists(
     train_rows: Sequence[TrainingRow],
     val_rows: Sequence[TrainingRow],
     x_train: Any,
     x_val: Any,
     log: Callable[[str], None] = print,
 ) -> dict[str, tuple[npt.NDArray[np.float32], float, float, float]]:
-    """Weights, bias and balanced Platt calibration (a, b) of each label of FAMILY_ROWS; a label
+    """Weights, bias and balanced Platt calibration (a, b) of each label of SPECIALIST_ROWS; a label
     without both classes in the train and validation rows is left out."""
     from sklearn.linear_model import LogisticRegression
 
     out: dict[str, tuple[npt.NDArray[np.float32], float, float, float]] = {}
-    for label, keep in FAMILY_ROWS.items():
+    for label, (keep, _) in SPECIALIST_ROWS.items():
         tr = np.array([i for i, r in enumerate(train_rows) if keep(r)], dtype=np.int64)
         va = np.array([i for i, r in enumerate(val_rows) if keep(r)], dtype=np.int64)
         if label == "darija":  # a dialect label, from the rows' language: every Arabic row
@@ -388,10 +400,7 @@ def train_family(
             log(f"{label}: skipped, no data with both classes (the detector then blends nothing)")
             continue
         clf.fit(x_train[tr_idx], y_tr, sample_weight=w_tr)
-        z = clf.decision_function(x_val[va_idx])
-        platt = LogisticRegression(C=1e4, max_iter=1000, class_weight="balanced")
-        platt.fit(z.reshape(-1, 1), y_va)
-        a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+        a, b = _fit_platt(clf.decision_function(x_val[va_idx]), y_va, balanced=True)
         out[label] = (clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), a, b)
         log(f"{label}: {len(tr_idx)} train, {len(va_idx)} validation rows, Platt {a:.3f} {b:.3f}")
     return out

@@ -8,15 +8,15 @@ writer). Migrations are Alembic's, run programmatically: no ``alembic.ini`` is n
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from salama.jsonio import dumps
 
 __all__ = ["DEFAULT_URL", "MIGRATIONS_DIR", "WRITE", "alembic_config", "make_engine", "migrate"]
 
@@ -28,13 +28,9 @@ WRITE = "salama_write"
 
 
 def json_dumps(value: Any) -> str:
-    """How JSON columns are written: orjson (UTF-8 as it is, a tenth of the CPU of json.dumps,
-    and Arabic text a third of the bytes of its \\u escapes); json.dumps where orjson refuses,
-    e.g. a lone surrogate in user text, which it escapes as before."""
-    try:
-        return orjson.dumps(value).decode("utf-8")
-    except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value)
+    """How JSON columns are written (``salama.jsonio``): UTF-8 as it is, Arabic text a third of
+    the bytes of its \\u escapes."""
+    return dumps(value).decode("utf-8")
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

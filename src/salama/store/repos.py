@@ -497,11 +497,6 @@ class Database:
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
         self._raw: dict[ClauseElement, _RawStatement] = {}  # see execute_one
-        self._driver_errors: Any = None
-        if self.single_statement:
-            import psycopg
-
-            self._driver_errors = psycopg
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -535,6 +530,8 @@ class Database:
         of ``statement`` and the values go through the columns' own bind processors (JSON, UTC
         times), so the row is the one SQLAlchemy would write. Errors as in :meth:`write`; a
         connection the server dropped is discarded with the whole pool, as SQLAlchemy does."""
+        import psycopg  # the PostgreSQL driver (imported once; later a dictionary lookup)
+
         raw_statement = self._raw.get(statement)
         if raw_statement is None:
             raw_statement = self._raw[statement] = _RawStatement(statement, self.engine.dialect)
@@ -549,9 +546,9 @@ class Database:
             finally:
                 if not driver.closed:
                     driver.autocommit = False
-        except self._driver_errors.IntegrityError as exc:
+        except psycopg.IntegrityError as exc:
             raise ConflictError(conflict, details={"cause": str(exc)}) from exc
-        except self._driver_errors.Error as exc:
+        except psycopg.Error as exc:
             if driver.closed or driver.broken:
                 pooled.invalidate(exc)
                 self.engine.dispose(close=False)  # the others are likely dead too: new pool
