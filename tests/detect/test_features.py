@@ -66,3 +66,35 @@ def test_power_tables_give_the_same_hashes_as_computed_powers(
     big = occurrences([*texts, "y" * (features.SMALL_BATCH + 10)])  # over the table
     for k in range(len(texts)):
         assert _buckets_of(texts, k) == sorted(big.buckets[big.docs == k].tolist())
+
+
+@settings(max_examples=80, deadline=None)
+@example("")
+@example("   ")
+@example("a")
+@example(" a  b ")
+@given(st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=60))
+def test_one_text_path_gives_the_batch_buckets_in_the_batch_order(text: str) -> None:
+    """One text takes ``_one_text``; its buckets are the batch's for that text, in the same
+    order (so a text's scores are the same floats alone and in a batch)."""
+    from salama.detect import features
+
+    one = occurrences([text])
+    batch = occurrences(["x y", text, "z"])
+    assert one.n_docs == 1 and np.all(one.docs == 0)
+    assert (
+        one.buckets.tolist()
+        == batch.buckets[np.argsort(batch.docs, kind="stable")][
+            batch.docs[np.argsort(batch.docs, kind="stable")] == 1
+        ].tolist()
+    )
+    assert len(text) <= features.ONE_TEXT_MAX
+
+
+def test_a_long_single_text_takes_the_batch_path() -> None:
+    from salama.detect import features
+
+    text = "wach nta " * (features.ONE_TEXT_MAX // 9 + 10)
+    one = occurrences([text])
+    batch = occurrences([text, "x"])
+    assert one.buckets.tolist() == batch.buckets[batch.docs == 0].tolist()

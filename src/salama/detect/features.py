@@ -63,6 +63,7 @@ def _bucket(h: U64, salt: np.uint64) -> I64:
 # Below this many code points (a batch laid end to end: one API check is about a hundred), the
 # powers of P that the word hashes need come from a table made once, not made per call.
 SMALL_BATCH = 1 << 15
+ONE_TEXT_MAX = 4096  # one text up to this many code points takes _one_text
 _POWERS: U64 | None = None  # P**k and P**-k mod 2**64 for k <= SMALL_BATCH, made on first use
 _INV_POWERS: U64 | None = None
 
@@ -80,6 +81,73 @@ def _power_tables() -> tuple[U64, U64]:
     return _POWERS, _INV_POWERS
 
 
+_SALT_COLUMN = np.array([_KIND_SALT[n] for n in CHAR_NGRAMS], dtype=np.uint64)[:, None]
+_SIZES = np.array(CHAR_NGRAMS, dtype=np.intp)[:, None]
+_ONE_DOC: dict[int, I64] = {}  # zeros by length: the docs array of one text
+
+
+def _word_hashes(cp: U64, boundary: npt.NDArray[np.bool_]) -> tuple[I64, U64]:
+    """Where each word starts, and its hash, which depends on the word alone:
+    ``pre[i] = sum_{j<i} cp[j] * P**(n-1-j)``, so ``(pre[r] - pre[l]) * P**r / P**(n-1)
+    = sum_{l<=j<r} cp[j] * P**(r-j)``."""
+    n = cp.shape[0]
+    starts = (~boundary & np.concatenate(([True], boundary[:-1]))).nonzero()[0]
+    if not starts.size:
+        return starts, np.zeros(0, dtype=np.uint64)
+    ends = (~boundary & np.concatenate((boundary[1:], [True]))).nonzero()[0] + 1
+    if n <= SMALL_BATCH:
+        table, inverse = _power_tables()
+        powers = table[: n + 1]
+        inv = inverse[n - 1]  # (P**-1)**(n-1) = (P**(n-1))**-1
+    else:
+        powers = np.ones(n + 1, dtype=np.uint64)
+        powers[1:] = _P
+        powers = np.cumprod(powers, dtype=np.uint64)
+        inv = np.uint64(pow(int(powers[n - 1]), -1, 1 << 64))  # P is odd: invertible
+    pre = np.zeros(n + 1, dtype=np.uint64)
+    pre[1:] = np.cumsum(cp * powers[n - 1 :: -1][:n], dtype=np.uint64)
+    return starts, (pre[ends] - pre[starts]) * powers[ends] * inv
+
+
+def _bigrams(word_h: U64) -> U64:
+    return word_h[:-1] * _P + (word_h[1:] ^ np.uint64(0x9E3779B1))
+
+
+def _one_text(text: str) -> Occurrences:
+    """``occurrences([text])`` in fewer, larger NumPy steps (one API check is about a hundred
+    code points, where each step's fixed cost outweighs its work): every n-gram size at once in
+    a (sizes x positions) array. Same buckets in the same order as the batch path."""
+    cp = np.frombuffer(
+        ("\x00 " + text + " \x00").encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+    ).astype(np.uint64)
+    n = cp.shape[0]
+    is_space = cp == _SPACE
+    with np.errstate(over="ignore"):
+        h = np.zeros((len(CHAR_NGRAMS), n), dtype=np.uint64)
+        h[0] = cp
+        for k in range(1, len(CHAR_NGRAMS)):  # h[k, i]: the (k+1)-gram starting at i
+            h[k, : n - k] = h[k - 1, : n - k] * _P + cp[k:]
+        # an n-gram counts when it lies between the two separators and is not all spaces
+        spaces = np.zeros(n + len(CHAR_NGRAMS), dtype=np.intp)
+        np.cumsum(is_space, out=spaces[1 : n + 1])
+        first = np.arange(n)
+        last = first + _SIZES  # one past the n-gram's last code point
+        keep = (first >= 1) & (last <= n - 1)
+        keep &= spaces[np.minimum(last, n)] - spaces[first] < _SIZES
+        char_buckets = (((h ^ _SALT_COLUMN) * _MIX) >> _SHIFT)[keep].astype(np.int64)
+        _, word_h = _word_hashes(cp, is_space | (cp == _SEP))
+        parts = [char_buckets, _bucket(word_h, _KIND_SALT["w1"])]
+        if word_h.size > 1:
+            parts.append(_bucket(_bigrams(word_h), _KIND_SALT["w2"]))
+    buckets = np.concatenate(parts)
+    docs = _ONE_DOC.get(buckets.size)
+    if docs is None:
+        docs = np.zeros(buckets.size, dtype=np.int64)
+        if buckets.size <= 4096:
+            _ONE_DOC[buckets.size] = docs
+    return Occurrences(docs, buckets, 1)
+
+
 def occurrences(texts: Sequence[str]) -> Occurrences:
     """Hash every n-gram occurrence of every text. Texts should already be model views."""
     n_docs = len(texts)
@@ -87,13 +155,14 @@ def occurrences(texts: Sequence[str]) -> Occurrences:
         empty = np.zeros(0, dtype=np.int64)
         return Occurrences(empty, empty, 0)
     texts = [t.replace("\x00", " ") if "\x00" in t else t for t in texts]
+    if n_docs == 1 and len(texts[0]) <= ONE_TEXT_MAX:
+        return _one_text(texts[0])
     joined = "\x00 " + " \x00 ".join(texts) + " \x00"
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
         np.uint64
     )
     is_sep = cp == _SEP
     doc_of = np.cumsum(is_sep) - 1  # the separator before text k has index k
-    n = cp.shape[0]
     is_space = cp == _SPACE
 
     docs: list[I64] = []
@@ -113,32 +182,14 @@ def occurrences(texts: Sequence[str]) -> Occurrences:
             docs.append(doc_of[idx])
             buckets.append(_bucket(h[idx], _KIND_SALT[size]))
 
-        # Word hashes from prefix sums, position independent:
-        #   pre[i] = sum_{j<i} cp[j] * P**(n-1-j);  (pre[r] - pre[l]) * P**r / P**(n-1)
-        #          = sum_{l<=j<r} cp[j] * P**(r-j),  which depends on the word alone.
-        boundary = is_sep | is_space
-        starts = (~boundary & np.concatenate(([True], boundary[:-1]))).nonzero()[0]
-        ends = (~boundary & np.concatenate((boundary[1:], [True]))).nonzero()[0] + 1
+        starts, word_h = _word_hashes(cp, is_sep | is_space)
         if starts.size:
-            if n <= SMALL_BATCH:
-                table, inverse = _power_tables()
-                powers = table[: n + 1]
-                inv = inverse[n - 1]  # (P**-1)**(n-1) = (P**(n-1))**-1
-            else:
-                powers = np.ones(n + 1, dtype=np.uint64)
-                powers[1:] = _P
-                powers = np.cumprod(powers, dtype=np.uint64)
-                inv = np.uint64(pow(int(powers[n - 1]), -1, 1 << 64))  # P is odd: invertible
-            pre = np.zeros(n + 1, dtype=np.uint64)
-            pre[1:] = np.cumsum(cp * powers[n - 1 :: -1][:n], dtype=np.uint64)
-            word_h = (pre[ends] - pre[starts]) * powers[ends] * inv
             word_doc = doc_of[starts]
             docs.append(word_doc)
             buckets.append(_bucket(word_h, _KIND_SALT["w1"]))
             same = word_doc[1:] == word_doc[:-1]
             if same.any():
-                bigram = word_h[:-1] * _P + (word_h[1:] ^ np.uint64(0x9E3779B1))
                 docs.append(word_doc[1:][same])
-                buckets.append(_bucket(bigram[same], _KIND_SALT["w2"]))
+                buckets.append(_bucket(_bigrams(word_h)[same], _KIND_SALT["w2"]))
 
     return Occurrences(np.concatenate(docs), np.concatenate(buckets), n_docs)
