@@ -144,3 +144,21 @@ def test_kept_decision_row_is_the_one_sqlalchemy_writes(backend: str, store: Sto
     assert tuple(status) == ("open", record.id)
     assert store.decisions.get(tenant.id, record.id) == record
     assert store.review.list_open(tenant.id) == [item]
+
+
+def test_kept_decisions_from_many_threads_are_all_written(store: Store) -> None:
+    """The kept-decision write runs on the driver's connection (SQLite: its own BEGIN IMMEDIATE
+    transaction, writers taking turns): threads writing at once lose nothing and fail nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tenant = store.tenants.create_tenant("App")
+
+    def write(k: int) -> tuple:
+        return _record(store, tenant.id, review=k % 2 == 0)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(write, range(120)))
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM decisions")).scalar() == 120
+        assert conn.execute(text("SELECT count(*) FROM review_items")).scalar() == 60
+    assert len({record.id for record, _ in results}) == 120
