@@ -63,6 +63,7 @@ CASES: list[Case] = [
     Case("أنا أمازيغي وفخور بالتمازيغت ديالي", "ary", "hate", False, "identity_neutral"),
     Case("ana chel7 o fer7an, mama katkellem tachel7it", "ary", "hate", False, "reclaimed"),
     Case("ما كنكرهش الأفارقة، كلنا خوت", "ary", "hate", False, "negated"),
+    Case("nta machi mkl5, ghir ma fhemtich mzyan", "ary", "abusive", False, "negated"),
     Case("makankrhch lyhoud, 3ndi s7abi yhoud f lmdrasa", "ary", "hate", False, "negated"),
     Case(
         "اللي كيعيط للناس الكحلين 'عزي' راه عنصري، ماشي مزيان تقول هادشي",
@@ -169,6 +170,8 @@ CASES: list[Case] = [
     Case("اللاجئين السوريين حشرات ويجب ترحيلهم", "ar", "hate", True, "derogation"),
     Case("الخولات لازم يتطردوا من البلد", "ar", "hate", True, "slur"),
     Case("لا أكره اليهود، عندي أصدقاء يهود", "ar", "hate", False, "negated"),
+    Case("أنت لست غبيا، فقط تحتاج إلى بعض الوقت", "ar", "abusive", False, "negated"),
+    Case("انا مش كلب زيك", "ar", "abusive", True, "insult_direct"),
     Case("أنا مش بكره المثليين، كل واحد حر", "ar", "hate", False, "negated"),
     Case("أنا مسلمة وأفتخر بحجابي", "ar", "hate", False, "identity_neutral"),
     Case("جاري مسيحي وهو أطيب إنسان عرفته", "ar", "hate", False, "identity_neutral"),
@@ -234,6 +237,13 @@ CASES: list[Case] = [
     Case("les juifs sont des parasites", "fr", "hate", True, "derogation"),
     Case("sale pd, on veut pas de toi ici", "fr", "hate", True, "slur"),
     Case("je ne déteste pas les juifs", "fr", "hate", False, "negated"),
+    # spoken French puts "pas" before the word it negates; "que" makes it "only", a comma or a
+    # comparison with "you" ends it
+    Case("t'es pas un idiot, t'as juste raté un exercice", "fr", "abusive", False, "negated"),
+    Case("tu n'es pas nulle, arrête de te rabaisser", "fr", "abusive", False, "negated"),
+    Case("t'es pas qu'un idiot, t'es un vrai connard", "fr", "abusive", True, "insult_direct"),
+    Case("je suis pas ton pote, connard", "fr", "abusive", True, "insult_direct"),
+    Case("ta vie m'intéresse pas sale bouffon", "fr", "abusive", True, "insult_direct"),
     # a "pas" of the next clause ("il n'écoute pas") does not negate the insult before it
     Case("bande d'abrutis, il n'écoute pas le prof", "fr", "abusive", True, "insult_direct"),
     Case("le festival s'attarde sur le cinéma marocain", "fr", "abusive", False, "name_lookalike"),
@@ -360,6 +370,9 @@ CASES: list[Case] = [
     Case("women are inferior and belong in the kitchen", "en", "hate", True, "derogation"),
     Case("shut up faggot", "en", "hate", True, "slur"),
     Case("I don't hate Muslims", "en", "hate", False, "negated"),
+    Case("you're not stupid, you just need more practice", "en", "abusive", False, "negated"),
+    Case("I'm not your friend, idiot", "en", "abusive", True, "insult_direct"),
+    Case("I'm not an idiot like you", "en", "abusive", True, "insult_direct"),
     Case("I have never hated gay people and I never will", "en", "hate", False, "negated"),
     Case(
         "Calling someone a 'faggot' is a slur and it's not ok", "en", "hate", False, "counter_quote"

@@ -69,10 +69,20 @@ NEGATED_FACTOR = 0.15  # what a negated or reported hit keeps of its weight
 NEGATION_BEFORE = 2  # words between a negation and the hit it negates
 NEGATION_AFTER = 2  # for negations that follow the verb (French "pas", "jamais")
 POSTVERBAL = frozenset({"pas", "jamais", "plus", "point", "rien"})
+# ... which spoken French also puts before the word they negate, with "ne" dropped or not
+# ("t'es pas un idiot", "tu n'es pas con", "t'es jamais nulle")
+PREVERBAL_TOO = frozenset({"pas", "jamais"})
 LAUGH_FACTOR = 0.5  # what a threat phrase keeps of its weight in a laughing message
-MODEL_DAMP = 0.5  # the model's share of hate/threat (and insult, under counter-speech) kept
+MODEL_DAMP = 0.5  # the model's share of hate/threat (and insult: counter-speech, negated) kept
 DEFAULT_THRESHOLDS = dict.fromkeys(CATEGORIES, 0.5)
 _NE_PARTICLE = re.compile(r"(?:^|[\s,;.!?])n(?:e\b|['’])")  # French "ne" / "n'"
+_LIKE_YOU = re.compile(
+    r"\s*(?:like (?:you|u|ur|yo)\b|comme (?:toi|vous|ta|ton|tes)\b|"
+    r"(?:زي|مثل|متل|بحال|فحال|كيف)(?:ك|كم|كي)(?!\w)|(?:b7al|f7al|kif)(?:ek|k|kom)\b)",
+    re.IGNORECASE,
+)
+_CLAUSE_MARK = re.compile(r"[,.;:!?،؛؟]")
+_FR_ONLY = re.compile(r"(?:^|\s)qu(?:e\b|['’])", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{1,80})[\"“”«»„]")
 
 
@@ -305,6 +315,7 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
 
     # one piece of evidence per place and category: the strongest entry there
     best: dict[tuple[int, int, str], tuple[float, Hit]] = {}
+    insults_negated: list[bool] = []  # per insult word: negated tightly ("not an idiot")?
     for hit in hits:
         cat = hit.entry.category
         if cat == "negation":
@@ -313,9 +324,12 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
         covered = MODEL_COVERAGE.get(cat)
         if covered and _ENTRY_LANG.get(hit.entry.lang) in covered[0]:
             weight *= covered[1]
-        if (cat in _ATTACKS and any(_negates(n, hit, original) for n in negations)) or (
-            reported and cat in _REPORTABLE
-        ):
+        negated = cat in _ATTACKS and any(_negates(n, hit, original) for n in negations)
+        if cat == "insult":
+            insults_negated.append(
+                negated and any(_negates_tightly(n, hit, original) for n in negations)
+            )
+        if negated or (reported and cat in _REPORTABLE):
             weight *= NEGATED_FACTOR
         start, end = hit.original()
         key = (start, end, cat)
@@ -367,7 +381,9 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
         damped.add("threat")
         lexicon["threat"] *= LAUGH_FACTOR
         signals.append("banter")
-    if countered:
+    # "you're not an idiot": when every insult word is negated, what the model says about the
+    # insult (it reads the word, not the "not") is damped as well
+    if countered or (insults_negated and all(insults_negated)):
         damped.add("insult")
     spans.sort(key=lambda s: (s.start, s.end, s.category))
     return _Evidence(tuple(spans), lexicon, rules, tuple(signals), frozenset(damped))
@@ -384,19 +400,55 @@ def _negates(neg: Hit, hit: Hit, original: str) -> bool:
         text, (n_start, n_end), (h_start, h_end) = neg.view.text, neg.span, hit.span
     else:  # found in different views: compare where they sit in the original text
         text, (n_start, n_end), (h_start, h_end) = original, neg.original(), hit.original()
-    if neg.entry.term.casefold() in POSTVERBAL:
+    if _LIKE_YOU.match(text, h_end):
+        return False  # "I'm not an idiot like you", "مش كلب زيك": the insult is meant
+    term = neg.entry.term.casefold()
+    if term in POSTVERBAL and h_end <= n_start:
         between = text[h_end:n_start]
         # "attardé, il n'accepte pas": a "ne" between them opens the clause the "pas" negates
-        return (
-            h_end <= n_start
-            and len(between.split()) <= NEGATION_AFTER
-            and not _NE_PARTICLE.search(between)
-        )
+        return len(between.split()) <= NEGATION_AFTER and not _NE_PARTICLE.search(between)
+    if term in POSTVERBAL and not (term in PREVERBAL_TOO and _after_etre(text, n_start)):
+        return False
     if h_start <= n_start and n_end <= h_end and (n_start, n_end) != (h_start, h_end):
         return False  # the negation is part of the phrase ("ما بدي عيش", "لا اريد ان اعيش")
     if n_end <= h_start:
-        return len(text[n_end:h_start].split()) <= NEGATION_BEFORE
+        # "not your friend, idiot": a clause mark between them ends what the negation covers;
+        # "t'es pas qu'un idiot" ("not only"): "que" turns the negation into a restriction
+        between = text[n_end:h_start]
+        return (
+            len(between.split()) <= NEGATION_BEFORE
+            and not _CLAUSE_MARK.search(between)
+            and not _FR_ONLY.search(between)
+        )
     return n_start <= h_start < n_end
+
+
+def _negates_tightly(neg: Hit, hit: Hit, original: str) -> bool:
+    """A verb's negation right before the word ("not an idiot", "pas con", "ماشي حمار",
+    "لست غبيا"): severity 2 or more (not "no", "لا", "ما", which are as often "no!" or another
+    clause's), at most one word between, no clause mark."""
+    if neg.entry.severity < 2 or not _negates(neg, hit, original):
+        return False
+    (_, n_end), (h_start, _) = neg.original(), hit.original()
+    between = original[n_end:h_start]
+    return n_end <= h_start and len(between.split()) <= 1 and not _CLAUSE_MARK.search(between)
+
+
+# Forms of French "être" after which "pas" / "jamais" negate what follows ("t'es pas un idiot",
+# "c'est pas un bâtard"); after another verb they close its own negation ("ta vie
+# m'intéresse pas, sale bouffon": the insult is not negated).
+_ETRE = frozenset(
+    {"es", "est", "suis", "jsuis", "chuis", "sommes", "êtes", "etes", "sont", "étais", "etais"}
+    | {"était", "etait", "serais", "serait", "seras", "sera", "serai"}
+)
+
+
+def _after_etre(text: str, n_start: int) -> bool:
+    before = text[:n_start].split()
+    if not before:
+        return False
+    word = before[-1].casefold().replace("’", "'").rsplit("'", 1)[-1]
+    return word in _ETRE
 
 
 # Arabic "ما" after these words is a subordinator, not a negation ("بدل ما اضربك": instead of
