@@ -86,6 +86,9 @@ CASES: list[Case] = [
     # ---- threats
     Case("والله حتى نقتلك إلا شفتك قدام المدرسة", "ary", "threat", True, "threat_direct"),
     Case("ghadi n9tlek ila chftek bra", "ary", "threat", True, "threat_direct"),
+    # Arabizi threats: the model learned none, the lexicon carries them at full weight
+    Case("nqtlek", "ary", "threat", True, "threat_direct"),
+    Case("ila 3awdtiha ghadi nkhsrlek wjhek", "ary", "threat", True, "threat_direct"),
     Case("عرفت فين ساكنة، غادي نجي نشرملك وجهك", "ary", "threat", True, "threat_direct"),
     Case("إلا ما صيفطتيش الفلوس نلوح تصاورك فالفيسبوك", "ary", "threat", True, "sextortion"),
     Case(
@@ -294,6 +297,7 @@ CASES: list[Case] = [
     ),
     Case("Je vais te buter à la sortie du lycée", "fr", "threat", True, "threat_direct"),
     Case("Je sais où t'habites, fais gaffe à toi", "fr", "threat", True, "threat_direct"),
+    Case("je connais ton adresse, on t'attend à la sortie", "fr", "threat", True, "threat_direct"),
     Case(
         "si tu me paies pas je vais balancer tes photos à tout le collège",
         "fr",
@@ -310,6 +314,10 @@ CASES: list[Case] = [
         "self_harm_first_person",
     ),
     Case("jveux en finir ce soir", "fr", "self_harm", True, "self_harm_first_person"),
+    # the main clause's "ne" does not negate an "if" clause after it
+    Case(
+        "personne ne remarquera si je disparais", "fr", "self_harm", True, "self_harm_first_person"
+    ),
     Case(
         "Un adolescent s'est suicidé à Lyon, une enquête est ouverte",
         "fr",
@@ -413,6 +421,14 @@ CASES: list[Case] = [
         "I want to die, nobody would even notice", "en", "self_harm", True, "self_harm_first_person"
     ),
     Case("kms tonight, I can't do this anymore", "en", "self_harm", True, "self_harm_first_person"),
+    Case(
+        "been thinking about ending it all lately",
+        "en",
+        "self_harm",
+        True,
+        "self_harm_first_person",
+    ),
+    Case("no one would care if i was gone", "en", "self_harm", True, "self_harm_first_person"),
     Case(
         "A teenager died by suicide in Ohio, police said",
         "en",
