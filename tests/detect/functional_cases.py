@@ -250,6 +250,9 @@ CASES: list[Case] = [
     # a "pas" of the next clause ("il n'écoute pas") does not negate the insult before it
     Case("bande d'abrutis, il n'écoute pas le prof", "fr", "abusive", True, "insult_direct"),
     Case("le festival s'attarde sur le cinéma marocain", "fr", "abusive", False, "name_lookalike"),
+    Case("je suis crevé après le match, je dors", "fr", "abusive", False, "name_lookalike"),
+    Case("t'es trop une victime, personne veut de toi", "fr", "abusive", True, "insult_direct"),
+    Case("t'es un déchet", "fr", "abusive", True, "insult_direct"),
     Case(
         "je déteste pas les musulmans, j'en ai marre des généralisations",
         "fr",
