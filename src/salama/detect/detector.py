@@ -49,7 +49,7 @@ MODEL_COVERAGE: dict[str, tuple[frozenset[str], float]] = {
     "insult": (frozenset({"ar", "ar_latn", "en"}), 0.6),
     "profanity": (frozenset({"ar"}), 0.6),
     "self_harm": (frozenset({"ar"}), 0.6),
-    "hate": (frozenset({"ar", "en"}), 0.35),
+    "hate": (frozenset({"ar", "ar_latn", "en"}), 0.35),  # Arabizi hate entries were set for it
     "threat": (frozenset({"ar"}), 0.35),
 }
 # The Darija specialist: ``abusive_ary``, an extra label of the same model fitted on Darija rows
@@ -65,8 +65,10 @@ SPECIALIST_LABELS = ("abusive_ary", "darija")  # the model's extra labels the bl
 # everyday French words ("match") as offensive. In French, it is a weaker voice beside the lexicon.
 MODEL_TRUST = {"fr": 0.6}
 # Arabizi entries have their own key: the model learned Arabizi insults (about a quarter of the
-# Ibrahimi Darija rows are Latin script) but no Arabizi threat, hate, profanity or self-harm
-# (those files are Arabic script), so there the lexicon carries those categories alone.
+# Ibrahimi Darija rows are Latin script) but no Arabizi threat, profanity or self-harm (those
+# files are Arabic script), so there the lexicon carries those categories alone. Hate keeps its
+# factor: the severity-1 hate entries (a slur used as a plain insult, "zamel") were written to
+# count toward hate only beside other evidence.
 _ENTRY_LANG = {"ary": "ar", "ar": "ar", "ary_latn": "ar_latn", "fr": "fr", "en": "en"}
 NEGATED_FACTOR = 0.15  # what a negated or reported hit keeps of its weight
 NEGATION_BEFORE = 2  # words between a negation and the hit it negates
