@@ -330,12 +330,10 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
         covered = MODEL_COVERAGE.get(cat)
         if covered and _ENTRY_LANG.get(hit.entry.lang) in covered[0]:
             weight *= covered[1]
-        negated = cat in _ATTACKS and any(_negates(n, hit, original) for n in negations)
+        bearing = [n for n in negations if _negates(n, hit, original)] if cat in _ATTACKS else []
         if cat == "insult":
-            insults_negated.append(
-                negated and any(_negates_tightly(n, hit, original) for n in negations)
-            )
-        if negated or (reported and cat in _REPORTABLE):
+            insults_negated.append(any(_right_before(n, hit, original) for n in bearing))
+        if bearing or (reported and cat in _REPORTABLE):
             weight *= NEGATED_FACTOR
         start, end = hit.original()
         key = (start, end, cat)
@@ -431,11 +429,11 @@ def _negates(neg: Hit, hit: Hit, original: str) -> bool:
     return n_start <= h_start < n_end
 
 
-def _negates_tightly(neg: Hit, hit: Hit, original: str) -> bool:
-    """A verb's negation right before the word ("not an idiot", "pas con", "ماشي حمار",
-    "لست غبيا"): severity 2 or more (not "no", "لا", "ما", which are as often "no!" or another
-    clause's), at most one word between, no clause mark."""
-    if neg.entry.severity < 2 or not _negates(neg, hit, original):
+def _right_before(neg: Hit, hit: Hit, original: str) -> bool:
+    """Of a negation that bears on the hit: is it a verb's negation right before the word ("not
+    an idiot", "pas con", "ماشي حمار", "لست غبيا")? Severity 2 or more (not "no", "لا", "ما",
+    which are as often "no!" or another clause's), at most one word between, no clause mark."""
+    if neg.entry.severity < 2:
         return False
     (_, n_end), (h_start, _) = neg.original(), hit.original()
     between = original[n_end:h_start]

@@ -83,7 +83,6 @@ def _power_tables() -> tuple[U64, U64]:
 
 _SALT_COLUMN = np.array([_KIND_SALT[n] for n in CHAR_NGRAMS], dtype=np.uint64)[:, None]
 _SIZES = np.array(CHAR_NGRAMS, dtype=np.intp)[:, None]
-_ONE_DOC: dict[int, I64] = {}  # zeros by length: the docs array of one text
 
 
 def _word_hashes(cp: U64, boundary: npt.NDArray[np.bool_]) -> tuple[I64, U64]:
@@ -140,12 +139,7 @@ def _one_text(text: str) -> Occurrences:
         if word_h.size > 1:
             parts.append(_bucket(_bigrams(word_h), _KIND_SALT["w2"]))
     buckets = np.concatenate(parts)
-    docs = _ONE_DOC.get(buckets.size)
-    if docs is None:
-        docs = np.zeros(buckets.size, dtype=np.int64)
-        if buckets.size <= 4096:
-            _ONE_DOC[buckets.size] = docs
-    return Occurrences(docs, buckets, 1)
+    return Occurrences(np.zeros(buckets.size, dtype=np.int64), buckets, 1)
 
 
 def occurrences(texts: Sequence[str]) -> Occurrences:
