@@ -85,6 +85,10 @@ CASES: list[Case] = [
     Case("zebi 3la match, l9lawi dyal arbitre", "ary", "hate", False, "profanity_not_hate"),
     # ---- threats
     Case("والله حتى نقتلك إلا شفتك قدام المدرسة", "ary", "threat", True, "threat_direct"),
+    # "حشومة" (shame!) aimed at the reader is a reproach, not counter-speech: the insult stands
+    Case("حشومة عليك يا الحمار", "ary", "abusive", True, "insult_direct"),
+    Case("سير يا ولد لحرام", "ary", "abusive", True, "insult_direct"),
+    Case("زوييييمل ماشي كوميدي", "ary", "abusive", True, "spelling_repeat"),
     Case("ghadi n9tlek ila chftek bra", "ary", "threat", True, "threat_direct"),
     # Arabizi threats: the model learned none, the lexicon carries them at full weight
     Case("nqtlek", "ary", "threat", True, "threat_direct"),
