@@ -89,6 +89,9 @@ CASES: list[Case] = [
     Case("حشومة عليك يا الحمار", "ary", "abusive", True, "insult_direct"),
     Case("سير يا ولد لحرام", "ary", "abusive", True, "insult_direct"),
     Case("زوييييمل ماشي كوميدي", "ary", "abusive", True, "spelling_repeat"),
+    # an animal word about a real animal is no insult; addressed to someone it is
+    Case("الكلب ديالي مريض، خاصني نديه للبيطري", "ary", "abusive", False, "name_lookalike"),
+    Case("هذا الكلب ديالي ما يحشمش", "ary", "abusive", True, "insult_direct"),
     Case("ghadi n9tlek ila chftek bra", "ary", "threat", True, "threat_direct"),
     # Arabizi threats: the model learned none, the lexicon carries them at full weight
     Case("nqtlek", "ary", "threat", True, "threat_direct"),
@@ -177,6 +180,7 @@ CASES: list[Case] = [
     Case("اللاجئين السوريين حشرات ويجب ترحيلهم", "ar", "hate", True, "derogation"),
     Case("الخولات لازم يتطردوا من البلد", "ar", "hate", True, "slur"),
     Case("لا أكره اليهود، عندي أصدقاء يهود", "ar", "hate", False, "negated"),
+    Case("عندي كلب اليف في البيت وهو مريض", "ar", "abusive", False, "name_lookalike"),
     Case("أنت لست غبيا، فقط تحتاج إلى بعض الوقت", "ar", "abusive", False, "negated"),
     Case("انا مش كلب زيك", "ar", "abusive", True, "insult_direct"),
     Case("أنا مش بكره المثليين، كل واحد حر", "ar", "hate", False, "negated"),
@@ -255,6 +259,9 @@ CASES: list[Case] = [
     Case("bande d'abrutis, il n'écoute pas le prof", "fr", "abusive", True, "insult_direct"),
     Case("le festival s'attarde sur le cinéma marocain", "fr", "abusive", False, "name_lookalike"),
     Case("je suis crevé après le match, je dors", "fr", "abusive", False, "name_lookalike"),
+    Case(
+        "mon chien est malade, je l'emmène chez le véto", "fr", "abusive", False, "name_lookalike"
+    ),
     Case("t'es trop une victime, personne veut de toi", "fr", "abusive", True, "insult_direct"),
     Case("t'es un déchet", "fr", "abusive", True, "insult_direct"),
     Case(
@@ -388,6 +395,8 @@ CASES: list[Case] = [
     Case("you're not stupid, you just need more practice", "en", "abusive", False, "negated"),
     Case("I'm not your friend, idiot", "en", "abusive", True, "insult_direct"),
     Case("I'm not an idiot like you", "en", "abusive", True, "insult_direct"),
+    Case("my dog bit me lol", "en", "abusive", False, "name_lookalike"),
+    Case("shut up you pig", "en", "abusive", True, "insult_direct"),
     Case("I have never hated gay people and I never will", "en", "hate", False, "negated"),
     Case(
         "Calling someone a 'faggot' is a slur and it's not ok", "en", "hate", False, "counter_quote"

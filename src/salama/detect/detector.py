@@ -79,6 +79,7 @@ POSTVERBAL = frozenset({"pas", "jamais", "plus", "point", "rien"})
 PREVERBAL_TOO = frozenset({"pas", "jamais"})
 LAUGH_FACTOR = 0.5  # what a threat phrase keeps of its weight in a laughing message
 MODEL_DAMP = 0.5  # the model's share of hate/threat (and insult: counter-speech, negated) kept
+LITERAL_ANIMAL_DAMP = 0.25  # the model's insult kept when every insult word is a real animal
 DEFAULT_THRESHOLDS = dict.fromkeys(CATEGORIES, 0.5)
 _NE_PARTICLE = re.compile(r"(?:^|[\s,;.!?])n(?:e\b|['’])")  # French "ne" / "n'"
 _LIKE_YOU = re.compile(
@@ -98,7 +99,7 @@ class _Evidence:
     lexicon: dict[str, float]
     rules: dict[str, float]
     signals: tuple[str, ...]
-    damped: frozenset[str]  # categories whose model score is damped (negated or reported)
+    damp: dict[str, float]  # category -> what its model score keeps (negated, reported...)
 
 
 class Detector:
@@ -319,9 +320,18 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
     if reported:
         signals.append("reported_speech")
 
+    literal_animal = _literal_animals(hits) if "identity" not in kinds else _Animals([], [])
+    # animal words the model may have read as insults count as insult words here (defused when
+    # a real animal is meant), whether or not an insult lexicon lists them
+    insults_defused = [
+        _is_literal_animal(h, literal_animal, original)
+        for h in hits
+        if h.entry.category == "animal_word" and literal_animal.words
+    ]
+
     # one piece of evidence per place and category: the strongest entry there
     best: dict[tuple[int, int, str], tuple[float, Hit]] = {}
-    insults_negated: list[bool] = []  # per insult word: negated tightly ("not an idiot")?
+    # per insult word: defused, i.e. negated tightly ("not an idiot") or a real animal?
     for hit in hits:
         cat = hit.entry.category
         if cat == "negation":
@@ -331,9 +341,10 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
         if covered and _ENTRY_LANG.get(hit.entry.lang) in covered[0]:
             weight *= covered[1]
         bearing = [n for n in negations if _negates(n, hit, original)] if cat in _ATTACKS else []
+        animal = cat == "insult" and _is_literal_animal(hit, literal_animal, original)
         if cat == "insult":
-            insults_negated.append(any(_right_before(n, hit, original) for n in bearing))
-        if bearing or (reported and cat in _REPORTABLE):
+            insults_defused.append(animal or any(_right_before(n, hit, original) for n in bearing))
+        if bearing or animal or (reported and cat in _REPORTABLE):
             weight *= NEGATED_FACTOR
         start, end = hit.original()
         key = (start, end, cat)
@@ -378,19 +389,23 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
     if "self_harm_topic" in kinds or "self_harm" in kinds:
         signals.append("self_harm:topic")  # suicide or self-harm named, as a subject
     # the model cannot read negation or quotation: damp what it says about attacks
-    damped = {"hate", "threat"} if (negations or reported) else set()
+    damp = dict.fromkeys(("hate", "threat"), MODEL_DAMP) if (negations or reported) else {}
     # laughter ("😂", "ههههه", "lol") beside a threat phrase marks banter far more often than
     # intent: the threat's model and lexicon scores are halved (never self-harm's)
     if "threat" in lexicon and _LAUGH.search(original):
-        damped.add("threat")
+        damp["threat"] = MODEL_DAMP
         lexicon["threat"] *= LAUGH_FACTOR
         signals.append("banter")
-    # "you're not an idiot": when every insult word is negated, what the model says about the
-    # insult (it reads the word, not the "not") is damped as well
-    if countered or (insults_negated and all(insults_negated)):
-        damped.add("insult")
+    # "you're not an idiot", "my dog is ill": when every insult word is negated or a real animal,
+    # what the model says about the insult (it reads the word, not its use) is damped as well
+    if countered or (insults_defused and all(insults_defused)):
+        damp["insult"] = MODEL_DAMP
+    if literal_animal.words and any(insults_defused):
+        signals.append("literal_animal")
+        if all(insults_defused):  # the model learned these words as insults: trust it less
+            damp["insult"] = LITERAL_ANIMAL_DAMP
     spans.sort(key=lambda s: (s.start, s.end, s.category))
-    return _Evidence(tuple(spans), lexicon, rules, tuple(signals), frozenset(damped))
+    return _Evidence(tuple(spans), lexicon, rules, tuple(signals), damp)
 
 
 _ATTACKS = frozenset({"insult", "hate", "hate_verb", "threat", "self_harm"})
@@ -427,6 +442,60 @@ def _negates(neg: Hit, hit: Hit, original: str) -> bool:
             and not _FR_ONLY.search(between)
         )
     return n_start <= h_start < n_end
+
+
+def _literal_animals(hits: list[Hit]) -> _Animals:
+    """Where the text names an animal word (``animals.tsv``) and where it holds a cue that a real
+    animal is meant (a pet or farm word, "my"); empty when either is missing."""
+    words = [h.original() for h in hits if h.entry.category == "animal_word"]
+    cues = [h.original() for h in hits if h.entry.category == "literal_animal"]
+    return _Animals(words, cues) if words and cues else _Animals([], [])
+
+
+@dataclass(frozen=True, slots=True)
+class _Animals:
+    words: list[tuple[int, int]]  # where animal words are
+    cues: list[tuple[int, int]]  # where cues of a real animal are
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _inside(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return b[0] <= a[0] and a[1] <= b[1]
+
+
+def _is_literal_animal(hit: Hit, animals: _Animals, original: str) -> bool:
+    """An insult that is an animal word of a text about a real animal (a cue beyond the word
+    itself: "my dog", "الكلب ديالي"), with no one addressed right before it ("يا كلب",
+    "nta 7mar", "you pig", "espèce de vache" stay insults)."""
+    span = hit.original()
+    if not any(_overlap(span, w) for w in animals.words):
+        return False
+    if all(_inside(c, span) for c in animals.cues) and all(
+        _overlap(span, w) for w in animals.words
+    ):
+        return False  # the word is its own only cue, and no other animal is named
+    before = original[: span[0]]
+    words = [w.strip(_PUNCTUATION).casefold() for w in before.split()[-2:]]
+    if _ADDRESS_WORDS.intersection(words):
+        return False
+    glued = before[before.rfind(" ") + 1 :].casefold()  # "ياكلب", "ya7mar"
+    return glued not in ("يا", "ya")
+
+
+_PUNCTUATION = ".,;:!?'\"«»()[]،؛؟…-"
+# Words that put an animal word on a person: a vocative, "you", a parent or child of, the usual
+# adjectives of an insult, and the Arabic demonstratives ("هذا الحمار": this donkey, a person).
+_ADDRESS_WORDS = frozenset(
+    {"يا", "ياا", "انت", "أنت", "إنت", "انتي", "أنتي", "انتا", "نتا", "نتي", "انتم", "أنتم"}
+    | {"انتوما", "نتوما", "ابن", "بن", "ولد", "بنت", "اولاد", "ولاد", "يابن", "ياولد", "وجه"}
+    | {"ya", "nta", "nti", "enta", "inta", "ntia", "ntiya", "ntuma", "wld", "weld", "bent"}
+    | {"you", "u", "ur", "your", "you're", "youre", "fat", "dirty", "stupid", "ugly", "big"}
+    | {"t'es", "tes", "tu", "espèce", "espece", "sale", "gros", "grosse", "fils", "face"}
+    | {"هذا", "هذي", "هاذ", "هاد", "هادا", "هادي", "ده", "دي", "هيدا", "هاي"}  # "هذا الحمار"
+)
 
 
 def _right_before(neg: Hit, hit: Hit, original: str) -> bool:
@@ -495,8 +564,7 @@ def _noisy_or(a: float, b: float) -> float:
 def _combine(row: Sequence[float], ev: _Evidence) -> dict[str, float]:
     scores = {}
     for cat, p in zip(CATEGORIES, row, strict=True):
-        if cat in ev.damped:
-            p *= MODEL_DAMP
+        p *= ev.damp.get(cat, 1.0)
         p = _noisy_or(p, ev.lexicon.get(cat, 0.0))
         p = _noisy_or(p, ev.rules.get(cat, 0.0))
         scores[cat] = round(min(1.0, max(0.0, p)), 6)

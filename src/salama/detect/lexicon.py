@@ -48,7 +48,16 @@ GROOMING_KINDS = (
     "grooming_meet",
 )
 SIGNALS = frozenset(
-    {"identity", "negation", "counter", "hate_verb", "self_harm_topic", *GROOMING_KINDS}
+    {
+        "identity",
+        "negation",
+        "counter",
+        "hate_verb",
+        "self_harm_topic",
+        "animal_word",
+        "literal_animal",
+        *GROOMING_KINDS,
+    }
 )
 LANGS = frozenset({"ary", "ary_latn", "ar", "fr", "en", "any"})
 VIEWS = ("base", "latin", "arabizi")
