@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from salama.errors import InputError
 from salama.text import MAX_CHARS, Normalized, View, model_view, normalize
@@ -427,3 +429,14 @@ def test_spaced_out_arabic_letters_are_joined_in_the_latin_view() -> None:
     assert (start, end) == (5, 12)
     # one-letter words inside a sentence are no spelling game
     assert normalize("انا و انت و هو").view("latin").text == "انا و انت و هو"
+
+
+@settings(max_examples=150, deadline=None)
+@example("wach nta 7mar ولا لا")
+@example("zwiiiin   b!tch")
+@given(st.text(max_size=300))
+def test_model_view_from_normalizes_base_is_the_same(text: str) -> None:
+    """The detector hands model_view the base view normalize() made; the result must be what
+    model_view makes on its own."""
+    n = normalize(text)
+    assert model_view(n.original, base=n.views[0].text) == model_view(n.original)

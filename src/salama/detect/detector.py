@@ -170,11 +170,15 @@ class Detector:
         norms = [normalize(text, max_chars=self.max_chars) for text in cut]
         scans = [lexicon.scan(norm) for norm in norms]
         hits = [found for found, _ in scans]
-        # allow-listed words (a town, a zebra, a prayer) are hidden from the model too
-        model_texts = [
-            _mask(n.original, allowed) for n, (_, allowed) in zip(norms, scans, strict=True)
+        # allow-listed words (a town, a zebra, a prayer) are hidden from the model too; without
+        # any, the model view starts from the base view normalize() already made
+        views = [
+            model_view(_mask(n.original, allowed))
+            if allowed or len(n.original) > MAX_CHARS
+            else model_view(n.original, base=n.views[0].text)
+            for n, (_, allowed) in zip(norms, scans, strict=True)
         ]
-        model_scores, specialists = self._model_scores(model, model_texts)
+        model_scores, specialists = self._model_scores(model, views)
         thresholds = self._thresholds
         if thresholds is None or thresholds[0] is not model:
             thresholds = (model, {**DEFAULT_THRESHOLDS, **self._category_thresholds(model)})
@@ -220,18 +224,19 @@ class Detector:
 
     @staticmethod
     def _model_scores(
-        model: LinearModel, texts: list[str]
+        model: LinearModel, views: list[str]
     ) -> tuple[list[list[float]], list[list[float]] | None]:
-        """The model's calibrated probabilities laid out as category scores, one row a text;
-        then, when the model has the Darija specialist, the probabilities of its labels
-        (SPECIALIST_LABELS); a model without them (an older file) scores as before."""
-        probs = model.predict_proba([model_view(t) for t in texts])
+        """The model's calibrated probabilities (of texts turned into model views) laid out as
+        category scores, one row a text; then, when the model has the Darija specialist, the
+        probabilities of its labels (SPECIALIST_LABELS); a model without them (an older file)
+        scores as before."""
+        probs = model.predict_proba(views)
         fed = [
             (k, CATEGORIES.index(MODEL_FEEDS[x]))
             for k, x in enumerate(model.labels)
             if x in MODEL_FEEDS
         ]
-        table = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float64)
+        table = np.zeros((len(views), len(CATEGORIES)), dtype=np.float64)
         table[:, [c for _, c in fed]] = probs[:, [k for k, _ in fed]]
         rows: list[list[float]] = np.round(table, 6).tolist()
         if not all(x in model.labels for x in SPECIALIST_LABELS):

@@ -640,10 +640,13 @@ def normalize(text: str, *, max_chars: int = MAX_CHARS) -> Normalized:
     return Normalized(t, views, invisible, _BIDI_RE.search(t) is not None, truncated)
 
 
-def model_view(text: str) -> str:
+def model_view(text: str, *, base: str | None = None) -> str:
     """The string the learned classifier reads: the base view, then, when some Latin words read as
-    Arabizi, `` | `` and those words transliterated to Arabic script. No offsets: a few µs."""
-    base = _base_text(text[:MAX_CHARS])
+    Arabizi, `` | `` and those words transliterated to Arabic script. No offsets: a few µs.
+    ``base``: the base view of ``text`` when the caller has it (``normalize(text).views[0]``, for
+    a text of at most MAX_CHARS characters), so that it is not made twice."""
+    if base is None:
+        base = _base_text(text[:MAX_CHARS])
     if _ASCII_LETTER_RE.search(base) is None:
         return base
     words = _LATIN_TOKEN_RE.findall(base)
