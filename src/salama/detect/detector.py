@@ -326,8 +326,9 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
         signals.append("reported_speech")
 
     literal_animal = _literal_animals(hits) if "identity" not in kinds else _Animals([], [])
-    # animal words the model may have read as insults count as insult words here (defused when
-    # a real animal is meant), whether or not an insult lexicon lists them
+    # per insult word: defused, i.e. a real animal or negated tightly ("not an idiot")? Animal
+    # words count as insult words whether or not an insult lexicon lists them (the model may
+    # have read them as insults)
     insults_defused = [
         _is_literal_animal(h, literal_animal, original)
         for h in hits
@@ -336,7 +337,6 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
 
     # one piece of evidence per place and category: the strongest entry there
     best: dict[tuple[int, int, str], tuple[float, Hit]] = {}
-    # per insult word: defused, i.e. negated tightly ("not an idiot") or a real animal?
     for hit in hits:
         cat = hit.entry.category
         if cat == "negation":
@@ -490,7 +490,7 @@ def _is_literal_animal(hit: Hit, animals: _Animals, original: str) -> bool:
     return glued not in ("يا", "ya")
 
 
-_PUNCTUATION = ".,;:!?'\"«»()[]،؛؟…-"
+_PUNCTUATION = ".,;:!?'\"«»()[]،؛؟…-"  # stripped from the words before an animal word
 # Words that put an animal word on a person: a vocative, "you", a parent or child of, the usual
 # adjectives of an insult, and the Arabic demonstratives ("هذا الحمار": this donkey, a person).
 _ADDRESS_WORDS = frozenset(
