@@ -44,6 +44,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -214,27 +215,34 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) 
     raise RuntimeError("salama serve did not answer /healthz in time")
 
 
-def listeners(port: int) -> int:
-    """Sockets listening on ``port`` (one per worker with ``salama serve``'s SO_REUSEPORT)."""
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                count += 1
-    return count
+READY = "server processes accepting connections"  # salama serve --workers N, once all are
 
 
-def wait_listeners(port: int, workers: int, timeout: float = 90) -> None:
-    """Wait until every worker listens (each loads the model first), or ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while listeners(port) < workers and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(0.5)
+class ServerLog:
+    """The server's stderr, read as it comes: whether every worker accepts yet (the supervisor
+    says so once each has built its app), and the lines kept for the error summary."""
+
+    def __init__(self, stream: Any) -> None:
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: Any) -> None:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode(errors="replace").rstrip("\n")
+            self.lines.append(line)
+            if READY in line:
+                self.ready.set()
+
+    def wait_ready(self, workers: int, timeout: float = 90) -> None:
+        """Wait until every worker accepts (one worker: /healthz answered is enough)."""
+        if workers > 1 and not self.ready.wait(timeout):
+            print("warning: the workers did not all say they accept in time", file=sys.stderr)
+        time.sleep(0.5)
+
+    def close(self, timeout: float = 5) -> None:
+        self._thread.join(timeout)
 
 
 def _proc_ticks() -> dict[int, tuple[str, int, int]]:
@@ -323,22 +331,20 @@ def serve(env: dict[str, str], workers: int, port: int) -> Iterator[tuple[str, d
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    log = ServerLog(proc.stderr)
     try:
         health = wait_healthy(base, proc)
-        wait_listeners(port, workers)
+        log.wait_ready(workers)
         yield base, {"pid": proc.pid, **health}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            _, err = proc.communicate(timeout=20)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-            _, err = proc.communicate()
-        errors = [
-            line
-            for line in err.decode(errors="replace").splitlines()
-            if "Traceback" in line or "ERROR" in line
-        ]
+            proc.wait()
+        log.close()
+        errors = [line for line in log.lines if "Traceback" in line or "ERROR" in line]
         if errors:
             print(
                 f"server log had {len(errors)} error line(s), first: {errors[0]}", file=sys.stderr

@@ -194,7 +194,7 @@ def serve(
 
     import uvicorn
 
-    from salama.api.workers import reuse_port_supported, run_workers
+    from salama.api.workers import balanced_workers_supported, run_workers
     from salama.store import migrate
 
     for name, value in (("HOST", host), ("PORT", port), ("WORKERS", workers)):
@@ -209,8 +209,8 @@ def serve(
     address = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Salama {address}  (API docs: {address}/docs; database: {_safe_url(settings)})")
     typer.echo("Get an API key: .venv/bin/salama tenant create my-app")
-    if settings.workers > 1 and reuse_port_supported():
-        # One listening socket per process (SO_REUSEPORT): see salama.api.workers for why.
+    if settings.workers > 1 and balanced_workers_supported():
+        # One socket, connections spread evenly: see salama.api.workers for why.
         code = run_workers(
             settings.host,
             settings.port,
