@@ -115,7 +115,7 @@ def test_database_down_is_503(client: TestClient, tenant: Tenant, store: Store) 
         conn.exec_driver_sql("DROP TABLE decisions")
     r = client.post(
         "/v1/check",
-        json={"text": "nta wa7ed mkl5 o 7mar", "surface": "comment"},
+        json={"text": "nta wa7ed mkl5 o 7mar, sir t9awd", "surface": "comment"},
         headers=tenant.app,
     )
     assert_error(r, 503, "storage_unavailable")

@@ -26,7 +26,7 @@ CASES: list[tuple[str, dict[str, str], bytes]] = [
         {},
         json.dumps(
             {
-                "text": "nta wa7ed mkl5 o 7mar",
+                "text": "nta wa7ed mkl5 o 7mar, sir t9awd",
                 "surface": "comment",
                 "author": {"id": "u1", "age_band": "teen_13_15", "country": "ma"},
             }
@@ -132,7 +132,7 @@ def test_fast_path_answers_as_the_route_does(
 def test_each_kept_decision_is_written_once(
     client: TestClient, tenant: Tenant, store: Store
 ) -> None:
-    body = {"text": "nta wa7ed mkl5 o 7mar", "surface": "comment"}
+    body = {"text": "nta wa7ed mkl5 o 7mar, sir t9awd", "surface": "comment"}
     ids = [
         client.post("/v1/check", json=body, headers=tenant.app).json()["decision_id"] for _ in "abc"
     ]

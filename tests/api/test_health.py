@@ -34,7 +34,7 @@ def test_metrics_count_requests_and_decisions(client: TestClient, tenant: Tenant
     client.post("/v1/check", json={"text": "hello there", "surface": "comment"}, headers=tenant.app)
     client.post(
         "/v1/check",
-        json={"text": "nta wa7ed mkl5 o 7mar", "surface": "comment"},
+        json={"text": "nta wa7ed mkl5 o 7mar, sir t9awd", "surface": "comment"},
         headers=tenant.app,
     )
     text = client.get("/metrics").text

@@ -63,7 +63,11 @@ def test_delete_erases_the_user_and_what_they_wrote(
     _put(client, tenant, "u9", age_band="teen_13_15")
     check = client.post(
         "/v1/check",
-        json={"text": "nta wa7ed mkl5 o 7mar", "surface": "comment", "author": {"id": "u9"}},
+        json={
+            "text": "nta wa7ed mkl5 o 7mar, sir t9awd",
+            "surface": "comment",
+            "author": {"id": "u9"},
+        },
         headers=tenant.app,
     ).json()
     assert check["decision_id"] is not None

@@ -18,7 +18,8 @@ functionality values used here:
   threat_idiom, self_harm_first_person, self_harm_news, self_harm_idiom, grooming_combo,
   grooming_benign_age, negated, counter_quote, identity_neutral, reclaimed,
   profanity_not_hate, spelling_spaces, spelling_repeat, spelling_digits,
-  spelling_homoglyph, name_lookalike, neutral
+  spelling_homoglyph, name_lookalike, neutral, insult_intensified, harassment_youth,
+  compliment_addressed
 """
 
 from typing import NamedTuple
@@ -491,4 +492,28 @@ CASES: list[Case] = [
         False,
         "name_lookalike",
     ),
+    # ======================================================================= all languages
+    # ---- an insult phrase with an intensifier or another spelling of "you are"
+    Case("t'es vraiment trop con toi", "fr", "abusive", True, "insult_intensified"),
+    Case("tu es tellement un raté", "fr", "abusive", True, "insult_intensified"),
+    Case("t'es grave moche sur ta pp", "fr", "abusive", True, "insult_intensified"),
+    Case("you're such a loser bro", "en", "abusive", True, "insult_intensified"),
+    Case("ur so pathetic", "en", "abusive", True, "insult_intensified"),
+    # ---- how teens harass each other (no slur, no swear word needed)
+    Case("personne ne veut de toi ici", "fr", "abusive", True, "harassment_youth"),
+    Case("tu mérites de crever franchement", "fr", "abusive", True, "harassment_youth"),
+    Case("tire toi une balle", "fr", "abusive", True, "harassment_youth"),
+    Case("on va te casser la gueule lundi", "fr", "threat", True, "harassment_youth"),
+    Case("we're gonna beat you up at lunch", "en", "threat", True, "harassment_youth"),
+    Case("hope you get cancer", "en", "abusive", True, "harassment_youth"),
+    Case("sir tmout a lhmar", "ary", "abusive", True, "harassment_youth"),
+    Case("ghadi nrwinek f lkhrja", "ary", "threat", True, "harassment_youth"),
+    # ---- praise addressed to the reader is not an insult
+    Case("you're so generous, thank you", "en", "abusive", False, "compliment_addressed"),
+    Case("you are really creative", "en", "abusive", False, "compliment_addressed"),
+    Case("t'es vraiment doué en dessin", "fr", "abusive", False, "compliment_addressed"),
+    Case("tu es trop gentil merci", "fr", "abusive", False, "compliment_addressed"),
+    Case("nta rajel w nass kaymoutou 3lik", "ary", "abusive", False, "compliment_addressed"),
+    Case("nti zwina w dkiya", "ary", "abusive", False, "compliment_addressed"),
+    Case("نتا راجل ديال بصح", "ary", "abusive", False, "compliment_addressed"),
 ]

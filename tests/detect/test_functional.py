@@ -25,6 +25,10 @@ KNOWN_GAPS: frozenset[tuple[str, str]] = frozenset(
         ("ارتفاع معدلات الانتحار بين المراهقين في دراسة جديدة", "self_harm"),
         # reclaimed "queer" still reads as a slur
         ("We're here, we're queer, get used to it!", "hate"),
+        # praise addressed with "nta" (you): most "nta ..." lines of the Darija data are insults,
+        # and hand-written praise lines moved the model only part of the way (docs/quality.md)
+        ("nta rajel w nass kaymoutou 3lik", "abusive"),
+        ("نتا راجل ديال بصح", "abusive"),
         # neutral English sits near the insult threshold (the English data is 85% offensive)
         ("Scunthorpe United won 2-0 at home", "abusive"),
     }

@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from salama.detect.lexicon import Entry, Lexicon, load_default_lexicon, parse_lexicon
+from salama.detect.lexicon import (
+    Entry,
+    Lexicon,
+    load_default_lexicon,
+    parse_lexicon,
+    term_variants,
+)
 from salama.errors import LexiconError
 from salama.text import normalize
 
@@ -77,3 +83,37 @@ def test_shipped_lexicons_parse_and_cover_every_language() -> None:
     assert {"insult", "hate", "threat", "sexual", "self_harm", "profanity"} <= cats
     assert any(e.category.startswith("grooming_") for e in lex.entries)
     assert lex.allow
+
+
+def test_a_second_person_phrase_matches_with_other_frames_and_intensifiers() -> None:
+    entry = Entry("t'es un raté", "fr", "insult", 2, "", "fr.tsv:1")
+    variants = term_variants(entry)
+    assert "tu es un raté" in variants
+    assert "t'es vraiment un raté" in variants and "tu es trop un raté" in variants
+    assert "t'es un raté" not in variants  # the entry itself is matched as written
+    lexicon = Lexicon([entry])
+    for text in ("t'es vraiment un raté", "tu es tellement un raté", "T'ES TROP UN RATÉ"):
+        assert [h.entry.term for h in lexicon.scan(normalize(text))[0]] == [entry.term], text
+    assert lexicon.scan(normalize("t'es pas vraiment là ce soir"))[0] == []
+    # an English one: the intensifier goes after the frame, before the article
+    loser = Entry("you're a loser", "en", "insult", 2, "", "en.tsv:1")
+    assert {"you're such a loser", "ur such a loser", "you are so a loser"} <= set(
+        term_variants(loser)
+    )
+    hits = Lexicon([loser]).scan(normalize("ur such a loser lol"))[0]
+    assert [h.entry.term for h in hits] == ["you're a loser"]
+
+
+def test_a_hyphenated_phrase_matches_with_a_space() -> None:
+    entry = Entry("tue-toi", "fr", "insult", 3, "", "fr.tsv:1")
+    assert term_variants(entry) == ["tue toi"]
+    lexicon = Lexicon([entry])
+    assert [h.entry.term for h in lexicon.scan(normalize("tue toi stp"))[0]] == ["tue-toi"]
+    assert [h.entry.term for h in lexicon.scan(normalize("tue-toi"))[0]] == ["tue-toi"]
+
+
+def test_a_variant_never_takes_the_place_of_a_written_entry() -> None:
+    written = Entry("t'es trop laid", "fr", "insult", 2, "", "fr.tsv:2")
+    short = Entry("t'es laid", "fr", "insult", 1, "", "fr.tsv:1")
+    hits = Lexicon([short, written]).scan(normalize("t'es trop laid"))[0]
+    assert [h.entry.term for h in hits] == ["t'es trop laid"]  # not also "t'es laid" (variant)

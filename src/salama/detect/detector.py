@@ -80,6 +80,7 @@ PREVERBAL_TOO = frozenset({"pas", "jamais"})
 LAUGH_FACTOR = 0.5  # what a threat phrase keeps of its weight in a laughing message
 MODEL_DAMP = 0.5  # the model's share of hate/threat (and insult: counter-speech, negated) kept
 LITERAL_ANIMAL_DAMP = 0.25  # the model's insult kept when every insult word is a real animal
+ADDRESSED_SEVERITY = 2  # what a severity-1 insult word counts as when put on a person
 DEFAULT_THRESHOLDS = dict.fromkeys(CATEGORIES, 0.5)
 _NE_PARTICLE = re.compile(r"(?:^|[\s,;.!?])n(?:e\b|['’])")  # French "ne" / "n'"
 _LIKE_YOU = re.compile(
@@ -343,6 +344,14 @@ def _evidence(hits: list[Hit], original: str) -> _Evidence:
             continue  # context for other hits, not evidence of its own
         weight = SEVERITY_SCORE.get(hit.entry.severity, 0.0)
         covered = MODEL_COVERAGE.get(cat)
+        if cat == "insult" and _addressed(hit.original(), original):
+            # a word put on the reader ("nta 7mar", "ya bhim", "you idiot") is used as an
+            # insult: a mild one counts as severity 2, and the lexicon speaks for itself (the
+            # coverage factor below is for words the data also shows in other uses)
+            weight = max(weight, SEVERITY_SCORE[ADDRESSED_SEVERITY])
+            covered = None
+            if "addressed_insult" not in signals:
+                signals.append("addressed_insult")
         if covered and _ENTRY_LANG.get(hit.entry.lang) in covered[0]:
             weight *= covered[1]
         bearing = [n for n in negations if _negates(n, hit, original)] if cat in _ATTACKS else []
@@ -482,12 +491,18 @@ def _is_literal_animal(hit: Hit, animals: _Animals, original: str) -> bool:
         _overlap(span, w) for w in animals.words
     ):
         return False  # the word is its own only cue, and no other animal is named
+    return not _addressed(span, original)
+
+
+def _addressed(span: tuple[int, int], original: str) -> bool:
+    """Is the word at ``span`` put on a person: a vocative, "you", "son of"... among the two
+    words right before it, or "يا" / "ya" glued on ("ياكلب", "ya7mar")?"""
     before = original[: span[0]]
     words = [w.strip(_PUNCTUATION).casefold() for w in before.split()[-2:]]
     if _ADDRESS_WORDS.intersection(words):
-        return False
-    glued = before[before.rfind(" ") + 1 :].casefold()  # "ياكلب", "ya7mar"
-    return glued not in ("يا", "ya")
+        return True
+    glued = before[before.rfind(" ") + 1 :].casefold()
+    return glued in ("يا", "ya")
 
 
 _PUNCTUATION = ".,;:!?'\"«»()[]،؛؟…-"  # stripped from the words before an animal word

@@ -34,6 +34,7 @@ __all__ = [
     "Lexicon",
     "load_default_lexicon",
     "parse_lexicon",
+    "term_variants",
 ]
 
 CATEGORIES = frozenset(
@@ -163,6 +164,47 @@ def parse_lexicon(path: Path, text: str | None = None) -> list[Entry]:
     return entries
 
 
+# A phrase written with a second-person frame ("t'es un raté", "you're a loser") also matches
+# with the frame's other spellings and with an intensifier after it ("t'es vraiment un raté",
+# "you're such a loser"), so that a lexicon line covers how people write it.
+_FRAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "fr": (
+        ("t'es", "tu es", "t es", "t'est", "tu est"),
+        ("trop", "vraiment", "tellement", "grave", "carrément", "trop trop", "vrmt", "trp",
+         "juste", "franchement", "bien", "vraiment trop", "juste trop"),
+    ),
+    "en": (
+        ("you're", "you are", "youre", "ur", "u r"),
+        ("so", "such", "really", "very", "fucking", "so fucking", "literally", "just", "truly",
+         "actually", "a real", "such a fucking"),
+    ),
+}  # fmt: skip
+
+
+def term_variants(entry: Entry) -> list[str]:
+    """Other spellings of an entry's phrase that match as the entry (not the entry itself):
+    a hyphen as a space ("suicide-toi", "suicide toi"), and for a second-person phrase its
+    other frames, each with and without an intensifier (see ``_FRAMES``)."""
+    term = entry.term.rstrip("*")
+    out: list[str] = []
+    if "-" in term.strip("-"):
+        out.append(term.replace("-", " "))
+    frames, intensifiers = _FRAMES.get(entry.lang, ((), ()))
+    for frame in frames:
+        if not term.startswith(frame + " "):
+            continue
+        rest = term[len(frame) + 1 :]
+        for other in frames:
+            if other != frame:
+                out.append(f"{other} {rest}")
+            for word in intensifiers:
+                if rest.startswith(word + " "):
+                    continue  # "you're such a loser" + "such": no "such such"
+                out.append(f"{other} {word} {rest}")
+        break
+    return out
+
+
 def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_" or ch == "*"
 
@@ -180,6 +222,7 @@ class Lexicon:
     @staticmethod
     def _compile(entries: Sequence[Entry], view: str) -> ahocorasick.Automaton | None:
         keyed: dict[str, list[tuple[int, bool]]] = {}
+        variants: list[tuple[str, int, bool]] = []
         for i, entry in enumerate(entries):
             prefix = entry.term.endswith("*")
             term = entry.term.rstrip("*")
@@ -194,6 +237,13 @@ class Lexicon:
                 # Arabizi glues the article and conjunctions on: l7mar, w9a7ba, bl3ani
                 for clitic in _LATIN_PROCLITICS:
                     keyed.setdefault(clitic + key, []).append((i, prefix))
+            if entry.category in CATEGORIES:
+                variants.extend((fold_term(v, view), i, prefix) for v in term_variants(entry))
+        for key, i, prefix in variants:  # never in place of an entry written out in a file
+            if key not in keyed:
+                keyed[key] = [(i, prefix)]
+            elif all(j == i for j, _ in keyed[key]) and (i, prefix) not in keyed[key]:
+                keyed[key].append((i, prefix))
         if not keyed:
             return None
         auto = ahocorasick.Automaton()

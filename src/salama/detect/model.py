@@ -48,7 +48,11 @@ class LinearModel:
 
     @property
     def version(self) -> str:
-        return str(self.manifest.get("version", "unversioned"))
+        """Name, training date and the first 8 hex digits of the weights file's hash: two
+        models trained the same day are told apart in every verdict and stored decision."""
+        base = str(self.manifest.get("version", "unversioned"))
+        digest = self.manifest.get("sha256")
+        return f"{base}.{digest[:8]}" if isinstance(digest, str) and digest else base
 
     @property
     def thresholds(self) -> dict[str, float]:

@@ -312,13 +312,18 @@ def _space(m: re.Match[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 # latin: letters spelled out one by one (f u c k, s.a.l.o.p.e) are joined, leetspeak is undone.
 
-_SPACED_RE = re.compile(r"(?<![^\W_])[a-z](?:[ .\-_*][a-z](?![^\W_])){2,}")
+# Arabizi spells letters with digits too ("9 a 7 b a"): a run may hold them, with two letters
+# at least, so that "3 a 4 heures" stays as it is.
+_SPACED_RE = re.compile(r"(?<![^\W_])[a-z2-9](?:[ .\-_*][a-z2-9](?![^\W_])){2,}")
 # The same game in Arabic script: "ق ح ب ة" (a run of 3+ one-letter words is never a sentence).
 _SPACED_AR_RE = re.compile(r"(?<![^\W_])[\u0621-\u064a](?:[ .\-_*][\u0621-\u064a](?![^\W_])){2,}")
 
 
 def _join_spaced(m: re.Match[str]) -> str:
-    return m[0][::2]
+    letters = m[0][::2]
+    if not letters.isalpha() and sum(c.isalpha() for c in letters) < 2:
+        return m[0]
+    return letters
 
 
 _LEET_TABLE = str.maketrans(
