@@ -283,3 +283,47 @@ def test_a_taken_port_is_an_error_not_a_restart_loop(tmp_path: Path) -> None:
             if server.poll() is None:
                 server.kill()
                 server.wait()
+
+
+@pytest.mark.slow
+@linux_only
+@pytest.mark.skipif(not balanced_workers_supported(), reason="uvicorn's workers on Windows")
+def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    port = free_port()
+    server = start(tmp_path, port)
+    children_file = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2:  # the two workers (and multiprocessing's resource tracker)
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert time.monotonic() < deadline, "the workers did not start in time"
+            time.sleep(0.2)
+            workers = [
+                int(pid)
+                for pid in children_file.read_text().split()
+                if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+            ]
+        server.kill()  # SIGKILL: the supervisor cannot stop them itself
+        server.wait()
+        deadline = time.monotonic() + 60
+        while any(_running(pid) for pid in workers):
+            assert time.monotonic() < deadline, "a worker outlived its supervisor"
+            time.sleep(0.2)
+        assert listeners(port) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan that exited waits for init to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

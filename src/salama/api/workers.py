@@ -27,6 +27,7 @@ import ctypes
 import errno
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -263,10 +264,24 @@ def _server_class() -> Any:
     return BalancedServer
 
 
-def _worker(sock: socket.socket, slots: Slots, index: int, log_level: str) -> None:
-    """One server process (started by ``multiprocessing`` with spawn: a fresh interpreter)."""
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """Stop this process (SIGTERM: uvicorn's graceful shutdown) once its supervisor is gone,
+    killed with SIGKILL say, so that no orphan keeps serving on the port."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="salama-parent-watch", daemon=True).start()
+
+
+def _worker(sock: socket.socket, slots: Slots, index: int, log_level: str, supervisor: int) -> None:
+    """One server process (started by ``multiprocessing`` with spawn: a fresh interpreter).
+    ``supervisor`` is the supervisor's pid, given rather than read here: it may be gone already."""
     import uvicorn
 
+    _exit_with_parent(supervisor)
     config = uvicorn.Config(APP, factory=True, log_level=log_level, access_log=False)
     config.load()  # build the app (model, database) before accepting anything
     _server_class()(config, slots, index).run(sockets=[sock])
@@ -299,7 +314,9 @@ def run_workers(
 
     def start(index: int) -> multiprocessing.process.BaseProcess:
         process = spawn.Process(
-            target=_worker, args=(sock, slots, index, log_level), name="salama-api"
+            target=_worker,
+            args=(sock, slots, index, log_level, os.getpid()),
+            name="salama-api",
         )
         process.start()
         return process
