@@ -120,8 +120,7 @@ class BalancedAcceptor:
         self.index = index
         self.held = held
         self.pending = 0
-        self.accepted = 0
-        self.deferred = 0  # connections left to another process (for tests and curiosity)
+        self.deferred = 0  # connections this process left to another one (read by the tests)
         self._defer_since: float | None = None
         self._watching = False
         self._stopped = False
@@ -189,7 +188,6 @@ class BalancedAcceptor:
             self.loop.call_later(ACCEPT_PAUSE_S, self._watch)
             return
         self._defer_since = None
-        self.accepted += 1
         self.pending += 1
         self.slots.publish(self.index, mine + 1, now)
         conn.setblocking(False)
