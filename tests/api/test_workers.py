@@ -154,7 +154,7 @@ def test_a_stopped_acceptor_leaves_its_slot() -> None:
     slots.publish(1, 2, now)
     slots.publish(2, 7, now)
     assert slots.fewest_elsewhere(0, now) == 2
-    slots.publish(1, 0, -1e9)  # what stop() and the supervisor write
+    slots.publish(1, 0, workers.GONE)  # what stop() and the supervisor write
     assert slots.fewest_elsewhere(0, now) == 7
     assert slots.fewest_elsewhere(0, now + workers.STALE_S + 1) is None
 

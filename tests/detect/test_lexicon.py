@@ -95,11 +95,12 @@ def test_a_second_person_phrase_matches_with_other_frames_and_intensifiers() -> 
     for text in ("t'es vraiment un raté", "tu es tellement un raté", "T'ES TROP UN RATÉ"):
         assert [h.entry.term for h in lexicon.scan(normalize(text))[0]] == [entry.term], text
     assert lexicon.scan(normalize("t'es pas vraiment là ce soir"))[0] == []
-    # an English one: the intensifier goes after the frame, before the article
+    # an English one: an intensifier after the frame, or a stronger form of the article
     loser = Entry("you're a loser", "en", "insult", 2, "", "en.tsv:1")
-    assert {"you're such a loser", "ur such a loser", "you are so a loser"} <= set(
+    assert {"you're such a loser", "ur really a loser", "you are a real loser"} <= set(
         term_variants(loser)
     )
+    assert "you're a real a loser" not in term_variants(loser)  # an article form replaces "a"
     hits = Lexicon([loser]).scan(normalize("ur such a loser lol"))[0]
     assert [h.entry.term for h in hits] == ["you're a loser"]
 

@@ -48,6 +48,7 @@ MAX_DEFER_S = 0.02  # ... and takes the connection itself after this long
 PUBLISH_S = 0.05  # each process republishes its count this often (closed connections)
 STALE_S = 1.0  # a process silent for this long is not waited for
 ACCEPT_PAUSE_S = 0.5  # after an error such as EMFILE (no file descriptors left)
+GONE = -1e9  # a slot's time when its process never published, stopped or died
 
 log = logging.getLogger("salama.api.workers")
 
@@ -69,7 +70,7 @@ class Slots:
         array = context.RawArray(ctypes.c_double, 2 * workers)
         for i in range(workers):
             array[2 * i] = 0.0
-            array[2 * i + 1] = -1e9  # never published: not waited for
+            array[2 * i + 1] = GONE
         return cls(array)
 
     @property
@@ -82,7 +83,7 @@ class Slots:
 
     def all_published(self) -> bool:
         """Has every process published since it started (built its app, accepting)?"""
-        return all(self.array[2 * i + 1] > 0 for i in range(self.size))
+        return all(self.array[2 * i + 1] != GONE for i in range(self.size))
 
     def fewest_elsewhere(self, index: int, now: float) -> float | None:
         """The fewest connections that a live process other than ``index`` holds (None: none)."""
@@ -138,7 +139,7 @@ class BalancedAcceptor:
         self._unwatch()
         if self._timer is not None:
             self._timer.cancel()
-        self.slots.publish(self.index, 0, -1e9)  # gone: nobody waits for this process
+        self.slots.publish(self.index, 0, GONE)  # nobody waits for this process now
 
     def count(self) -> int:
         return self.held() + self.pending
@@ -330,7 +331,7 @@ def run_workers(
             for i, process in enumerate(processes):
                 if process.is_alive():
                     continue
-                slots.publish(i, 0, -1e9)  # not waited for while it restarts
+                slots.publish(i, 0, GONE)  # not waited for while it restarts
                 now = time.monotonic()
                 deaths.append(now)
                 while deaths and deaths[0] < now - 60:

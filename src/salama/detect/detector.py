@@ -505,7 +505,7 @@ def _addressed(span: tuple[int, int], original: str) -> bool:
     return glued in ("يا", "ya")
 
 
-_PUNCTUATION = ".,;:!?'\"«»()[]،؛؟…-"  # stripped from the words before an animal word
+_PUNCTUATION = ".,;:!?'\"«»()[]،؛؟…-"  # stripped from the words before an insult word
 # Words that put an animal word on a person: a vocative, "you", a parent or child of, the usual
 # adjectives of an insult, and the Arabic demonstratives ("هذا الحمار": this donkey, a person).
 _ADDRESS_WORDS = frozenset(

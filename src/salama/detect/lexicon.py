@@ -167,41 +167,46 @@ def parse_lexicon(path: Path, text: str | None = None) -> list[Entry]:
 # A phrase written with a second-person frame ("t'es un raté", "you're a loser") also matches
 # with the frame's other spellings and with an intensifier after it ("t'es vraiment un raté",
 # "you're such a loser"), so that a lexicon line covers how people write it.
-_FRAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+# Per language: the frames, the intensifiers that go after one, and the forms that take the
+# place of an English article ("you're a loser" -> "you're a real loser").
+_FRAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "fr": (
         ("t'es", "tu es", "t es", "t'est", "tu est"),
         ("trop", "vraiment", "tellement", "grave", "carrément", "trop trop", "vrmt", "trp",
          "juste", "franchement", "bien", "vraiment trop", "juste trop"),
+        (),
     ),
     "en": (
         ("you're", "you are", "youre", "ur", "u r"),
         ("so", "such", "really", "very", "fucking", "so fucking", "literally", "just", "truly",
-         "actually", "a real", "such a fucking"),
+         "actually"),
+        ("a real", "a fucking", "such a fucking", "a total", "a complete"),
     ),
 }  # fmt: skip
+_ARTICLES = ("a ", "an ")
 
 
 def term_variants(entry: Entry) -> list[str]:
     """Other spellings of an entry's phrase that match as the entry (not the entry itself):
     a hyphen as a space ("suicide-toi", "suicide toi"), and for a second-person phrase its
-    other frames, each with and without an intensifier (see ``_FRAMES``)."""
+    other frames, each with and without an intensifier, and in English an article's stronger
+    forms (see ``_FRAMES``)."""
     term = entry.term.rstrip("*")
     out: list[str] = []
     if "-" in term.strip("-"):
         out.append(term.replace("-", " "))
-    frames, intensifiers = _FRAMES.get(entry.lang, ((), ()))
-    for frame in frames:
-        if not term.startswith(frame + " "):
-            continue
-        rest = term[len(frame) + 1 :]
-        for other in frames:
-            if other != frame:
-                out.append(f"{other} {rest}")
-            for word in intensifiers:
-                if rest.startswith(word + " "):
-                    continue  # "you're such a loser" + "such": no "such such"
-                out.append(f"{other} {word} {rest}")
-        break
+    frames, intensifiers, articles = _FRAMES.get(entry.lang, ((), (), ()))
+    frame = next((f for f in frames if term.startswith(f + " ")), None)
+    if frame is None:
+        return out
+    rest = term[len(frame) + 1 :]
+    noun = next((rest[len(a) :] for a in _ARTICLES if rest.startswith(a)), None)
+    for other in frames:
+        if other != frame:
+            out.append(f"{other} {rest}")
+        out.extend(f"{other} {word} {rest}" for word in intensifiers)
+        if noun is not None:
+            out.extend(f"{other} {form} {noun}" for form in articles)
     return out
 
 
@@ -240,10 +245,7 @@ class Lexicon:
             if entry.category in CATEGORIES:
                 variants.extend((fold_term(v, view), i, prefix) for v in term_variants(entry))
         for key, i, prefix in variants:  # never in place of an entry written out in a file
-            if key not in keyed:
-                keyed[key] = [(i, prefix)]
-            elif all(j == i for j, _ in keyed[key]) and (i, prefix) not in keyed[key]:
-                keyed[key].append((i, prefix))
+            keyed.setdefault(key, [(i, prefix)])
         if not keyed:
             return None
         auto = ahocorasick.Automaton()

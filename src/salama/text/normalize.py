@@ -321,9 +321,7 @@ _SPACED_AR_RE = re.compile(r"(?<![^\W_])[\u0621-\u064a](?:[ .\-_*][\u0621-\u064a
 
 def _join_spaced(m: re.Match[str]) -> str:
     letters = m[0][::2]
-    if not letters.isalpha() and sum(c.isalpha() for c in letters) < 2:
-        return m[0]
-    return letters
+    return letters if sum(c.isalpha() for c in letters) >= 2 else m[0]
 
 
 _LEET_TABLE = str.maketrans(
