@@ -16,13 +16,15 @@ computed identically at training and inference time.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CHAR_NGRAMS", "N_BUCKETS", "Occurrences", "occurrences"]
+__all__ = ["CHAR_NGRAMS", "N_BUCKETS", "Occurrences", "c_hasher", "occurrences"]
 
 BUCKET_BITS = 20
 N_BUCKETS = 1 << BUCKET_BITS
@@ -39,6 +41,11 @@ _KIND_SALT: dict[
     "w1": np.uint64(0x2545F4914F6CDD1D),
     "w2": np.uint64(0x61C8864680B583EB),
 }
+
+_BIGRAM_XOR = np.uint64(0x9E3779B1)
+
+if TYPE_CHECKING:
+    from salama.detect._ngrams import Hasher
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -109,7 +116,7 @@ def _word_hashes(cp: U64, boundary: npt.NDArray[np.bool_]) -> tuple[I64, U64]:
 
 
 def _bigrams(word_h: U64) -> U64:
-    return word_h[:-1] * _P + (word_h[1:] ^ np.uint64(0x9E3779B1))
+    return word_h[:-1] * _P + (word_h[1:] ^ _BIGRAM_XOR)
 
 
 def _one_text(text: str) -> Occurrences:
@@ -187,3 +194,24 @@ def occurrences(texts: Sequence[str]) -> Occurrences:
                 buckets.append(_bucket(_bigrams(word_h)[same], _KIND_SALT["w2"]))
 
     return Occurrences(np.concatenate(docs), np.concatenate(buckets), n_docs)
+
+
+def c_hasher() -> Hasher | None:
+    """The C version of these features (``salama.detect._ngrams``), built with this module's
+    constants, which sums a text's table rows without the arrays in between; None where the
+    extension was not compiled, or when ``SALAMA_NO_EXTENSION=1`` asks for the NumPy path."""
+    if os.environ.get("SALAMA_NO_EXTENSION", "") not in ("", "0"):
+        return None
+    try:
+        from salama.detect._ngrams import Hasher
+    except ImportError:
+        return None
+    return Hasher(
+        p=int(_P),
+        mix=int(_MIX),
+        bits=BUCKET_BITS,
+        char_salts=[int(_KIND_SALT[n]) for n in CHAR_NGRAMS],
+        w1_salt=int(_KIND_SALT["w1"]),
+        w2_salt=int(_KIND_SALT["w2"]),
+        bigram_xor=int(_BIGRAM_XOR),
+    )

@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from salama.detect.features import N_BUCKETS, Occurrences, occurrences
+from salama.detect.features import N_BUCKETS, Occurrences, c_hasher, occurrences
 from salama.errors import ModelError
+
+if TYPE_CHECKING:
+    from salama.detect._ngrams import Hasher
 
 __all__ = ["DEFAULT_MODEL", "LinearModel", "load_default_model"]
 
@@ -96,10 +99,31 @@ class LinearModel:
         out += self.bias
         return out
 
+    @cached_property
+    def _hasher(self) -> Hasher | None:
+        return c_hasher()
+
+    def decision_of(self, model_views: Sequence[str]) -> F32:
+        """Raw decision values (n x labels) of texts already turned into model views: by the C
+        extension where it is built (one pass a text, no arrays in between), otherwise by
+        ``decision(occurrences(...))``; the two agree (tests/test_ngrams_ext.py)."""
+        hasher = self._hasher
+        if hasher is None:
+            return self.decision(occurrences(model_views))
+        texts = [t if type(t) is str else str(t) for t in model_views]
+        n_labels = len(self.labels)
+        sums = np.empty((len(texts), n_labels + 1), dtype=np.float32)
+        hasher.sums(texts, self._table, sums)
+        norm = np.sqrt(np.maximum(sums[:, n_labels], 1e-12))
+        out: F32 = (sums[:, :n_labels] / norm[:, None]).astype(np.float32, copy=False)
+        out += self.bias
+        return out
+
     def predict_proba(self, model_views: Sequence[str]) -> F32:
         """Calibrated probabilities (n x labels) for texts already turned into model views."""
-        z = self.decision(occurrences(model_views))
-        p: F32 = (1.0 / (1.0 + np.exp(-(z * self.calib_a + self.calib_b)))).astype(np.float32)
+        z = self.decision_of(model_views)
+        with np.errstate(over="ignore"):  # exp(large) is inf: p is 0, as it should be
+            p: F32 = (1.0 / (1.0 + np.exp(-(z * self.calib_a + self.calib_b)))).astype(np.float32)
         return p
 
     def save(self, directory: Path, name: str) -> Path:
