@@ -405,14 +405,33 @@ def test_to_original_clamps_and_handles_empty_spans() -> None:
 
 
 def test_spans_are_computed_lazily() -> None:
-    norm = normalize("hello there")
+    norm = normalize("Hello  there")  # the base view moves "there" one place left
     trace = norm.view("base")._trace
     assert trace is not None
     assert trace._views == {}
-    norm.view("base").to_original(0, 5)
+    assert norm.view("base").to_original(6, 11) == (7, 12)
     assert set(trace._views) == {"base"}  # only the view asked for (latin would need base too)
     norm.view("latin").to_original(0, 5)
     assert set(trace._views) == {"base", "latin"}
+
+
+def test_a_base_view_in_place_needs_no_offset_map() -> None:
+    norm = normalize("hello there, مدرسة")  # folds one for one: ة -> ه
+    assert norm.view("base").text == "hello there, مدرسه"
+    trace = norm.view("base")._trace
+    assert trace is not None
+    assert norm.view("base").to_original(13, 18) == (13, 18)
+    assert norm.view("latin").to_original(0, 5) == (0, 5)  # the same text as the base view
+    assert trace._views == {}
+    # a deleted character (a diacritic), a squashed run: the map is built
+    for text in ("مَدرسة kelb", "zwiiiin kelb"):
+        shifted = normalize(text)
+        view = shifted.view("base")
+        assert view.to_original(len(view.text) - 4, len(view.text)) == (
+            len(text) - 4,
+            len(text),
+        )
+        assert set(shifted.view("base")._trace._views) == {"base"}  # type: ignore[union-attr]
 
 
 def test_a_view_without_a_trace_is_its_own_original() -> None:

@@ -42,15 +42,27 @@ def check(text: str) -> None:
     assert n <= MAX_CHARS
     assert [v.name for v in norm.views] == ["base", "latin", "arabizi"]
     assert norm.invisible >= 0
-    trace = _Trace(norm.original, norm.views[0]._trace.every)  # type: ignore[union-attr]
+    trace = _Trace(norm.original, norm.views[0]._trace.every, norm.views[0].text)  # type: ignore[union-attr]
     traced = {name: trace.get(name) for name in ("base", "latin", "arabizi")}
     for v in norm.views:
-        assert traced[v.name].text == v.text, (v.name, text)
-        assert len(traced[v.name].starts) == len(v.text) == len(traced[v.name].ends)
-        for start in range(len(v.text) + 1):
-            for end in (start, start + 1, len(v.text)):
+        t = traced[v.name]
+        assert t.text == v.text, (v.name, text)
+        assert len(t.starts) == len(v.text) == len(t.ends)
+        if trace.plain(v.text):  # the shortcut that skips the map: each character in its place
+            assert t.starts == list(range(n)) and t.ends == list(range(1, n + 1)), text
+        m = len(v.text)
+        for start in range(m + 1):
+            for end in (start, start + 1, m):
                 s, e = v.to_original(start, end)
                 assert 0 <= s <= e <= n
+                # what the full offset map says
+                a, b = start, min(max(end, start), m)
+                if a < b:
+                    assert (s, e) == (t.starts[a], t.ends[b - 1])
+                elif a < m:
+                    assert (s, e) == (t.starts[a], t.starts[a])
+                else:
+                    assert s == e == (t.ends[m - 1] if m else 0)
         # spans never run backwards
         assert traced[v.name].starts == sorted(traced[v.name].starts)
         assert traced[v.name].ends == sorted(traced[v.name].ends)

@@ -308,7 +308,7 @@ def _matches(
     for last, (length, values) in auto.iter(text):
         start = last - length + 1
         end = last + 1
-        if not _left_ok(text, start):
+        if start and _is_word(text[start - 1]) and not _left_ok(text, start):
             continue
         right_ok = end >= n or not _is_word(text[end])
         if right_ok:

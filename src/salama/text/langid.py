@@ -51,7 +51,7 @@ _FOLD = str.maketrans(
         "\u0670": None,
     }
 )
-_NEEDS_FOLD_RE = re.compile("[\u0600-\u06ff’‘ʼ]")
+_NEEDS_FOLD_RE = re.compile("[" + re.escape("".join(map(chr, _FOLD))) + "]")
 
 
 def _words(text: str) -> frozenset[str]:
