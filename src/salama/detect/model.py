@@ -106,7 +106,7 @@ class LinearModel:
     def decision_of(self, model_views: Sequence[str]) -> F32:
         """Raw decision values (n x labels) of texts already turned into model views: by the C
         extension where it is built (one pass a text, no arrays in between), otherwise by
-        ``decision(occurrences(...))``; the two agree (tests/test_ngrams_ext.py)."""
+        ``decision(occurrences(...))``; the two agree (tests/detect/test_ngrams_ext.py)."""
         hasher = self._hasher
         if hasher is None:
             return self.decision(occurrences(model_views))
