@@ -560,10 +560,9 @@ def _not_negating(neg: Hit, hits: list[Hit], original: str) -> bool:
     from me or I'll slaughter you; "اسكت ولا اقتلك"). A denial uses "ما", "مش", "لن" instead."""
     if neg.entry.lang not in ("ar", "ary"):
         return False
-    # the word as the view has it: folding keeps these words as they are, so a view word that is
-    # none of them has no such original, and the (costly) map back is skipped
-    seen = neg.view.text[max(0, neg.view_start - 1) : neg.view_end]
-    if seen not in _AR_LA and seen[-2:] not in _AR_LA and seen[-2:] != "ما":
+    # every word looked at below ends in "ما" or "لا", letters that folding keeps as they are: a
+    # view word that does not has no such original, and the (costly) map back is skipped
+    if neg.view.text[neg.view_start : neg.view_end][-2:] not in ("ما", "لا"):
         return False
     n_start, n_end = neg.original()
     word = original[n_start:n_end]

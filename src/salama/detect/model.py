@@ -110,7 +110,7 @@ class LinearModel:
         hasher = self._hasher
         if hasher is None:
             return self.decision(occurrences(model_views))
-        texts = [t if type(t) is str else str(t) for t in model_views]
+        texts = list(model_views)  # the extension takes a list
         n_labels = len(self.labels)
         sums = np.empty((len(texts), n_labels + 1), dtype=np.float32)
         hasher.sums(texts, self._table, sums)
