@@ -246,7 +246,8 @@ static PyMethodDef Hasher_methods[] = {
 };
 
 static PyTypeObject HasherType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "salama.detect._ngrams.Hasher",
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "salama.detect._ngrams.Hasher",
     .tp_doc = PyDoc_STR("Hash constants of the n-gram features; sums() scores texts."),
     .tp_basicsize = sizeof(Hasher),
     .tp_itemsize = 0,

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from salama.errors import InputError
 from salama.text.arabizi import (
@@ -199,16 +200,10 @@ def _outside(codepoints: Iterable[int]) -> re.Pattern[str]:
     """A pattern that finds any character but these: where it finds none, a translation whose
     work is only on other characters can be skipped (a regex search is some 6 times quicker than
     a translation through a dict)."""
-    ranges: list[str] = []
-    run: list[int] = []
-    for cp in sorted(codepoints):
-        if run and cp == run[-1] + 1:
-            run.append(cp)
-            continue
-        if run:
-            ranges.append(f"\\U{run[0]:08x}-\\U{run[-1]:08x}")
-        run = [cp]
-    if run:
+    ranges = []
+    # consecutive code points share cp - position in the sorted list: one group a range
+    for _, group in groupby(enumerate(sorted(codepoints)), key=lambda ic: ic[1] - ic[0]):
+        run = [cp for _, cp in group]
         ranges.append(f"\\U{run[0]:08x}-\\U{run[-1]:08x}")
     return re.compile(f"[^{''.join(ranges)}]")
 
@@ -599,7 +594,7 @@ class _Trace:
         if self._plain is None:
             o = self.original
             self._plain = len(self.base) == len(o) and _MAYBE_IRREGULAR_RE.search(o) is None
-        return self._plain and (text is self.base or text == self.base)
+        return self._plain and text == self.base
 
     def get(self, name: str) -> _Traced:
         traced = self._views.get(name)
